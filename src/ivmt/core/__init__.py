@@ -1,0 +1,1 @@
+"""Shared kernel: roles and the access policy, the clinic-scoped base model, the audit trail."""

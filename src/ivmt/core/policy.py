@@ -1,0 +1,38 @@
+"""Who may do what: the one policy table that views, services and the access tests read.
+
+Deny by default: a capability not listed here is held by nobody, and a view without a
+capability is refused by the role × page test (``tests/core/test_access_matrix.py``).
+"""
+
+from __future__ import annotations
+
+from ivmt.core.roles import Role
+
+P, N, RX, FD, M = (Role.PHYSICIAN, Role.NURSE, Role.PHARMACIST, Role.FRONT_DESK, Role.MANAGER)
+
+POLICY: dict[str, frozenset[Role]] = {
+    # Every staff member lands on a dashboard shaped by their role.
+    "dashboard.view": frozenset({P, N, RX, FD, M}),
+    # Reading charts: clinical staff and the front desk (who register and book); the
+    # manager runs the clinic and its reports but does not read charts.
+    "patients.view": frozenset({P, N, RX, FD}),
+    "patients.register": frozenset({P, N, FD}),
+    "patients.edit_demographics": frozenset({P, N, FD}),
+    "patients.edit_clinical": frozenset({P, N}),
+    "labs.record": frozenset({P, N}),
+    "audit.view": frozenset({M}),
+    "clinic.configure": frozenset({M}),
+    "staff.manage": frozenset({M}),
+    "knowledge.view": frozenset({P, N, RX, M}),
+    # The patient portal: a patient sees their own chart summary and nothing else.
+    "portal.view": frozenset({Role.PATIENT}),
+}
+
+
+def role_may(role: Role | str, capability: str) -> bool:
+    """True when ``role`` holds ``capability``; unknown capabilities are held by nobody."""
+    return role in POLICY.get(capability, frozenset())
+
+
+def roles_with(capability: str) -> frozenset[Role]:
+    return POLICY.get(capability, frozenset())

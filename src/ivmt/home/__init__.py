@@ -1,0 +1,1 @@
+"""Landing pages: the staff dashboard shaped by role, and the patient portal's home."""

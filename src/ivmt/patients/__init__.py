@@ -1,0 +1,1 @@
+"""Patients: demographics, indications, conditions, medications, allergies and lab results."""

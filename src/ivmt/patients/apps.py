@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "ivmt.patients"
+    label = "patients"
+    verbose_name = "Patients"

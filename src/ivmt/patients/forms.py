@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from ivmt.clinical import indications as indication_catalogue
+from ivmt.clinical import labs
+from ivmt.patients.models import Allergy, Patient
+
+
+def _indication_choices() -> list[tuple[str, str]]:
+    return [(i.code, f"{i.name} ({i.icd10})") for i in indication_catalogue.indications()]
+
+
+def _analyte_choices() -> list[tuple[str, str]]:
+    return [(a.code, a.name) for a in labs.analytes()]
+
+
+def _unit_choices() -> list[tuple[str, str]]:
+    units = dict.fromkeys(u for a in labs.analytes() for u in a.units)
+    return [(u, u) for u in units]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["given_name", "family_name", "date_of_birth", "sex_at_birth", "phone", "email",
+                  "address"]
+        widgets = {"date_of_birth": DateInput()}
+
+
+class RegisterPatientForm(PatientForm):
+    indications = forms.MultipleChoiceField(
+        choices=_indication_choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="Why the patient is referred for IVMT.")
+    primary_indication = forms.ChoiceField(choices=[("", "—"), *_indication_choices()],
+                                           required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        primary = data.get("primary_indication")
+        if primary and primary not in (data.get("indications") or []):
+            self.add_error("primary_indication", "Tick the primary indication in the list too.")
+        return data
+
+
+class EditPatientForm(PatientForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class IndicationsForm(forms.Form):
+    indications = forms.MultipleChoiceField(choices=_indication_choices,
+                                            widget=forms.CheckboxSelectMultiple)
+    primary_indication = forms.ChoiceField(choices=[("", "—"), *_indication_choices()],
+                                           required=False)
+
+
+class ConditionForm(forms.Form):
+    description = forms.CharField(max_length=200)
+    icd10 = forms.RegexField(label="ICD-10 code", regex=r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$",
+                             required=False, max_length=10,
+                             error_messages={"invalid": "An ICD-10 code looks like G43.909."})
+    onset = forms.DateField(required=False, widget=DateInput())
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="e.g. Digoxin")
+    dose = forms.CharField(max_length=120, required=False, help_text="e.g. 125 mcg once daily")
+    started_on = forms.DateField(required=False, widget=DateInput())
+
+
+class StopMedicationForm(forms.Form):
+    medication = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    stopped_on = forms.DateField(widget=DateInput())
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(max_length=120, help_text="e.g. Thiamine, benzyl alcohol")
+    reaction = forms.CharField(max_length=200, required=False)
+    severity = forms.ChoiceField(choices=Allergy.Severity.choices, initial=Allergy.Severity.UNKNOWN)
+
+
+class StrictDecimalField(forms.DecimalField):
+    """A decimal that refuses NaN and infinity with a message rather than a crash."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        result = super().to_python(value)
+        if result is not None and not result.is_finite():
+            raise forms.ValidationError("Enter a number.")
+        return result
+
+
+class LabResultForm(forms.Form):
+    analyte = forms.ChoiceField(choices=_analyte_choices)
+    value = StrictDecimalField(max_digits=12, decimal_places=4)
+    unit = forms.ChoiceField(choices=_unit_choices)
+    collected_at = forms.DateTimeField(
+        label="Collected", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="In the clinic's time zone.")
+    reference_low = StrictDecimalField(max_digits=12, decimal_places=4, required=False,
+                                       label="Lab's reference range: low")
+    reference_high = StrictDecimalField(max_digits=12, decimal_places=4, required=False,
+                                        label="Lab's reference range: high")
+    lab_name = forms.CharField(max_length=120, required=False, label="Laboratory")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        analyte, unit = data.get("analyte"), data.get("unit")
+        if analyte and unit:
+            accepted = labs.analyte(analyte).units
+            if unit not in accepted:
+                self.add_error("unit", f"{labs.analyte(analyte).name} is reported in "
+                                       f"{', '.join(accepted)}.")
+        low, high = data.get("reference_low"), data.get("reference_high")
+        if (low is None) != (high is None):
+            self.add_error("reference_high", "Give both ends of the reference range, or neither.")
+        return data
+
+
+class MarkErrorForm(forms.Form):
+    result = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=200)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Name, MRN or date of birth", max_length=100, required=False)
+
+    def clean_q(self) -> str:
+        return str(self.cleaned_data.get("q") or "").strip()
+

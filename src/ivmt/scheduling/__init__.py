@@ -1,0 +1,1 @@
+"""Scheduling: chairs, nurse shifts, appointments and the day optimiser."""

@@ -1,0 +1,22 @@
+"""Day scheduling optimiser for infusion chairs, nurses and pharmacy (plain Python + CP-SAT)."""
+
+from ivmt.scheduling.solver.errors import InvalidInstanceError
+from ivmt.scheduling.solver.fcfs import schedule_fcfs
+from ivmt.scheduling.solver.instance import Chair, DayInstance, Nurse, Pharmacy, Request, Window
+from ivmt.scheduling.solver.objective import Objective, evaluate_plan
+from ivmt.scheduling.solver.plan import Assignment, Plan
+
+__all__ = [
+    "Assignment",
+    "Chair",
+    "DayInstance",
+    "InvalidInstanceError",
+    "Nurse",
+    "Objective",
+    "Pharmacy",
+    "Plan",
+    "Request",
+    "Window",
+    "evaluate_plan",
+    "schedule_fcfs",
+]

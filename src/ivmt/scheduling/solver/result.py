@@ -1,0 +1,54 @@
+"""Options in, result out: what ``solve_day`` takes besides the instance and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ivmt.scheduling.solver.objective import Objective
+from ivmt.scheduling.solver.plan import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """How hard and how reproducibly to search.
+
+    ``time_limit_s`` is the whole budget: baseline, bounds and every CP-SAT call. With
+    ``deterministic`` (the default) each CP-SAT call stops on OR-Tools' deterministic work
+    counter instead of the wall clock, so the same seed and ``num_workers`` give the same plan on
+    any machine and under any load; ``work_units_per_second`` converts the budget (about 1.0 on
+    this project's 2-core machine, measured with ``bench/scheduler.py``), and the wall clock
+    still stops the search at ``hard_stop_factor`` times the budget as a safety net.
+    """
+
+    time_limit_s: float = 10.0
+    num_workers: int = 1
+    seed: int = 0
+    deterministic: bool = True
+    work_units_per_second: float = 1.0
+    hard_stop_factor: float = 3.0
+    use_lns: bool = True
+    compute_bound: bool = True
+    log_search: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SolveResult:
+    """The chosen plan, its objective, and how far from optimal it can be.
+
+    ``lower_bound`` bounds ``objective.total_wait`` from below for every plan that places the
+    same requests and respects the fairness guard; ``gap`` is
+    ``(total_wait - lower_bound) / max(1, total_wait)``. ``bounds`` lists every bound computed
+    (the best is ``lower_bound``). ``baseline`` is the first-come-first-served plan the guard
+    was taken from.
+    """
+
+    plan: Plan
+    objective: Objective
+    lower_bound: int
+    gap: float
+    bounds: dict[str, int]
+    baseline: Plan
+    baseline_objective: Objective
+    status: str
+    wall_time_s: float
+    stats: dict[str, float] = field(default_factory=dict)
