@@ -59,6 +59,10 @@ class UnknownFormula(ClinicalError):
     """No formula with this id is defined in the knowledge base."""
 
 
+class RouteError(ClinicalError):
+    """An unknown route, a route the formula does not allow, or a route/container mismatch."""
+
+
 class VolumeError(ClinicalError):
     """A volume that is negative, absurd, not a number or outside the formula's allowed range."""
 
@@ -69,6 +73,10 @@ class VolumeChoiceRequired(VolumeError):
 
 class DurationError(ClinicalError):
     """An infusion duration that is zero, negative, absurd or not a number."""
+
+
+class DropFactorError(ClinicalError):
+    """A drip set's drop factor that is not a plausible whole number of drops per mL."""
 
 
 class DilutionError(ClinicalError):

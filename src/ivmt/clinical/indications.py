@@ -56,7 +56,7 @@ def _code(entry: EntryReader) -> Icd10Code:
     code = entry.text("code")
     if not _ICD10.match(code):
         raise entry.error("code", f"'{code}' does not look like an ICD-10-CM code")
-    sources = entry.texts("sources")
+    sources = entry.source_tags("sources")
     status = entry.choice("status", STATUSES)
     if status == "sourced" and not sources:
         raise entry.error("sources", "a 'sourced' code must cite at least one source")

@@ -1,4 +1,4 @@
-"""The ingredient catalogue: vials and carrier fluids with their per-mL content (``data/ingredients.toml``).
+"""The ingredient catalogue: vials and carrier fluids, per mL (``data/ingredients.toml``).
 
 An :class:`Ingredient` describes one commercial product per mL: the principal active (the salt
 the label's rate limit refers to), everything else it delivers (``actives``), the ions it
@@ -50,6 +50,7 @@ class IonContent:
     mmol_per_ml: Decimal
     elemental_mg_per_ml: Decimal | None
     label_stated: bool
+    elemental_from_label: bool = False
 
     @property
     def meq_per_ml(self) -> Decimal:
@@ -161,22 +162,26 @@ def _ion_content(
     per_unit = entry.optional_integer("per_formula_unit", minimum=1)
     meq = entry.optional_decimal("meq_per_ml", positive=True)
     elemental = entry.optional_decimal("elemental_mg_per_ml", positive=True)
-    if (per_unit is None) == (meq is None):
-        raise entry.error("per_formula_unit", "give exactly one of per_formula_unit, meq_per_ml")
-    if per_unit is not None:
+    elemental_from_label = elemental is not None
+    if per_unit is not None and meq is None:
         if strength is None or molar_mass is None:
             raise entry.error(
                 "per_formula_unit", "needs strength_mg_per_ml and salt_molar_mass_g_per_mol"
             )
         mmol = strength / molar_mass * per_unit
-    else:
-        assert meq is not None  # noqa: S101 - exactly one of the two, checked above
+    elif meq is not None and per_unit is None:
         mmol = ion_.mmol_from_meq(meq)
+    else:
+        raise entry.error("per_formula_unit", "give exactly one of per_formula_unit, meq_per_ml")
     if elemental is None and ion_.molar_mass_g_per_mol is not None:
         elemental = ion_.mg_from_mmol(mmol)
     entry.finish()
     return IonContent(
-        ion=ion_, mmol_per_ml=mmol, elemental_mg_per_ml=elemental, label_stated=meq is not None
+        ion=ion_,
+        mmol_per_ml=mmol,
+        elemental_mg_per_ml=elemental,
+        label_stated=meq is not None,
+        elemental_from_label=elemental_from_label,
     )
 
 
@@ -185,34 +190,36 @@ def _load_one(entry: EntryReader) -> Ingredient:
     molar_mass = entry.optional_decimal("salt_molar_mass_g_per_mol", positive=True)
     actives = []
     for sub in entry.tables("actives", required=False):
+        display_unit = sub.optional_text("display_unit") or "mg"
+        if display_unit not in ("mg", "mcg"):
+            raise sub.error("display_unit", f"'{display_unit}' is not one of mg, mcg")
         actives.append(
             Active(
                 nutrient=sub.slug("nutrient"),
                 name=sub.text("name"),
                 mg_per_ml=sub.decimal("mg_per_ml", positive=True),
-                display_unit=sub.choice("display_unit", ("mg", "mcg"))
-                if sub.has("display_unit")
-                else "mg",
+                display_unit=display_unit,
             )
         )
-        sub.has("display_unit") or sub.optional_text("display_unit")
         sub.finish()
-    ions_ = tuple(_ion_content(s, strength, molar_mass) for s in entry.tables("ions", required=False))
+    ions_ = tuple(
+        _ion_content(s, strength, molar_mass) for s in entry.tables("ions", required=False)
+    )
     preservatives = []
     for sub in entry.tables("preservatives", required=False):
         preservatives.append(
-            Preservative(name=sub.text("name"), percent_w_v=sub.decimal("percent_w_v", positive=True))
+            Preservative(
+                name=sub.text("name"), percent_w_v=sub.decimal("percent_w_v", positive=True)
+            )
         )
         sub.finish()
     figure_status: list[tuple[str, str]] = []
-    if entry.has("figure_status"):
-        table = entry.table("figure_status")
+    table = entry.optional_table("figure_status")
+    if table is not None:
         for field in _FIGURES:
             if table.has(field):
                 figure_status.append((field, table.choice(field, STATUSES)))
         table.finish()
-    else:
-        entry.optional_text("figure_status")
     max_rate = entry.optional_decimal("label_max_rate_mg_per_min", positive=True)
     max_conc = entry.optional_decimal("label_max_concentration_mg_per_ml", positive=True)
     if (max_rate or max_conc) and strength is None:
@@ -233,7 +240,9 @@ def _load_one(entry: EntryReader) -> Ingredient:
         storage_note=entry.optional_text("storage_note"),
         vial_type=entry.choice("vial_type", VIAL_TYPES),
         vial_volume_ml=entry.decimal("vial_volume_ml", positive=True),
-        after_first_puncture_hours=entry.optional_decimal("after_first_puncture_hours", positive=True),
+        after_first_puncture_hours=entry.optional_decimal(
+            "after_first_puncture_hours", positive=True
+        ),
         label_routes=entry.texts("label_routes", allow_empty=False),
         label_max_rate_mg_per_min=max_rate,
         label_max_concentration_mg_per_ml=max_conc,

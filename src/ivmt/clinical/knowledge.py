@@ -133,6 +133,10 @@ class EntryReader:
     def has(self, field: str) -> bool:
         return field in self._raw
 
+    def is_text(self, field: str) -> bool:
+        """True when the field holds a string (for the rare field that may be text or number)."""
+        return isinstance(self._raw.get(field), str)
+
     def _get(self, field: str) -> object:
         self._used.add(field)
         if field not in self._raw:
@@ -198,6 +202,16 @@ class EntryReader:
         self._used.add(field)
         return None
 
+    def integer_list(self, field: str) -> list[int]:
+        value = self._get(field)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            raise self.error(field, "must be a non-empty list of positive whole numbers")
+        return list(value)
+
     def boolean(self, field: str) -> bool:
         value = self._get(field)
         if not isinstance(value, bool):
@@ -243,13 +257,24 @@ class EntryReader:
             raise self.error(field, "must be a table")
         return EntryReader(self.filename, f"{self.where}, {field}", cast(dict[str, object], value))
 
+    def source_tags(self, field: str) -> tuple[str, ...]:
+        """A list of REFERENCE.md source tags such as ``["S11", "S44"]``."""
+        tags = self.texts(field)
+        for tag in tags:
+            if not _SOURCE_TAG.match(tag):
+                raise self.error(field, f"'{tag}' is not a REFERENCE.md tag such as 'S11'")
+        return tags
+
+    def optional_table(self, field: str) -> EntryReader | None:
+        if self.has(field):
+            return self.table(field)
+        self._used.add(field)
+        return None
+
     def provenance(self) -> Provenance:
         """Read the common fields; a 'sourced' entry must cite at least one [S..] tag."""
         version = self.integer("version", minimum=1)
-        sources = self.texts("sources")
-        for tag in sources:
-            if not _SOURCE_TAG.match(tag):
-                raise self.error("sources", f"'{tag}' is not a REFERENCE.md tag such as 'S11'")
+        sources = self.source_tags("sources")
         status = cast(Status, self.choice("status", STATUSES))
         if status == "sourced" and not sources:
             raise self.error("sources", "a 'sourced' entry must cite at least one source")
