@@ -19,7 +19,7 @@ from ivmt.core.roles import Role
 from ivmt.patients import services
 from ivmt.patients.models import LabResult, Patient
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+PASSWORD = "correct-horse-battery-staple"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright with live_server
 
@@ -80,8 +80,13 @@ def lena(other_clinic: Clinic) -> User:
 
 def actor_for(user: User, clinic: Clinic) -> Actor:
     membership = Membership.objects.get(user=user, clinic=clinic)
-    return Actor(user=user, clinic=clinic, role=Role(membership.role),
-                 is_medical_director=membership.is_medical_director, ip="127.0.0.1")
+    return Actor(
+        user=user,
+        clinic=clinic,
+        role=Role(membership.role),
+        is_medical_director=membership.is_medical_director,
+        ip="127.0.0.1",
+    )
 
 
 @pytest.fixture
@@ -96,13 +101,20 @@ def make_patient(clinic: Clinic, fran: User) -> Callable[..., Patient]:
         registrar = fran
         if target != clinic:
             registrar = User.objects.filter(memberships__clinic=target).first() or make_member(
-                target, f"desk{target.pk}", Role.FRONT_DESK)
-            if not Membership.objects.filter(user=registrar, clinic=target,
-                                             role=Role.FRONT_DESK).exists():
+                target, f"desk{target.pk}", Role.FRONT_DESK
+            )
+            if not Membership.objects.filter(
+                user=registrar, clinic=target, role=Role.FRONT_DESK
+            ).exists():
                 registrar = make_member(target, f"desk{target.pk}", Role.FRONT_DESK)
-        values = {"given_name": "Pat", "family_name": "Patel", "date_of_birth": date(1980, 4, 2),
-                  "sex_at_birth": "female", "indication_codes": ("migraine",),
-                  "primary_indication": "migraine"}
+        values = {
+            "given_name": "Pat",
+            "family_name": "Patel",
+            "date_of_birth": date(1980, 4, 2),
+            "sex_at_birth": "female",
+            "indication_codes": ("migraine",),
+            "primary_indication": "migraine",
+        }
         values.update(fields)
         return services.patient_register(actor=actor_for(registrar, target), **values)
 
@@ -116,13 +128,22 @@ def patient(make_patient: Callable[..., Patient]) -> Patient:
 
 @pytest.fixture
 def record_lab(nadia: User, clinic: Clinic) -> Callable[..., LabResult]:
-    def record(patient: Patient, analyte: str, value: str, unit: str,
-               collected_at: datetime | None = None, **extra: Any) -> LabResult:
+    def record(
+        patient: Patient,
+        analyte: str,
+        value: str,
+        unit: str,
+        collected_at: datetime | None = None,
+        **extra: Any,
+    ) -> LabResult:
         when = collected_at or datetime(2026, 11, 1, 9, 0, tzinfo=clinic.zone)
         return services.lab_result_record(
-            actor=actor_for(nadia, clinic), patient=patient,
-            entry=services.LabEntry(analyte=analyte, value=Decimal(value), unit=unit,
-                                    collected_at=when, **extra))
+            actor=actor_for(nadia, clinic),
+            patient=patient,
+            entry=services.LabEntry(
+                analyte=analyte, value=Decimal(value), unit=unit, collected_at=when, **extra
+            ),
+        )
 
     return record
 
@@ -136,7 +157,7 @@ def client_for(client: Client) -> Callable[[User], Client]:
     return sign_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     # Browsers cannot be downloaded here: use Debian's Chromium.
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium"}

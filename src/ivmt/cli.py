@@ -108,8 +108,10 @@ def _restore(args: argparse.Namespace) -> int:
     from ivmt.core.backup import BackupError, restore_database
 
     if not args.yes:
-        print("Restoring replaces every row in the database. Re-run with --yes to proceed.",
-              file=sys.stderr)
+        print(
+            "Restoring replaces every row in the database. Re-run with --yes to proceed.",
+            file=sys.stderr,
+        )
         return 2
     try:
         restore_database(Path(args.path))
@@ -142,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     commands.add_parser("migrate", help="create or update the database tables").set_defaults(
-        func=_migrate)
+        func=_migrate
+    )
 
     demo = commands.add_parser("demo", help="load the demo clinic")
     demo.add_argument("--reset", action="store_true", help="erase the database first")
@@ -165,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="audit trail tools")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_commands.add_parser("verify", help="check the hash chain").set_defaults(
-        func=_audit_verify)
+        func=_audit_verify
+    )
 
     from ivmt.clinical.cli import register
 

@@ -37,30 +37,113 @@ STAFF = [
     ("morgan", "", "Morgan", "Mills", Role.MANAGER, False),
 ]
 
-GIVEN_F = ["Emma", "Olivia", "Sophia", "Isabella", "Mia", "Charlotte", "Amelia", "Harper",
-           "Evelyn", "Abigail", "Grace", "Chloe", "Lily", "Zoe", "Nora", "Hannah", "Aisha",
-           "Mei", "Lucia", "Ingrid"]
-GIVEN_M = ["Liam", "Noah", "Ethan", "Lucas", "Mason", "Logan", "James", "Aiden", "Elijah",
-           "Benjamin", "Omar", "Kenji", "Mateo", "Samuel"]
-FAMILY = ["Anderson", "Brooks", "Castillo", "Dubois", "Ellison", "Fernandez", "Goldberg",
-          "Hughes", "Ibrahim", "Jensen", "Kowalski", "Larsen", "Moreno", "Nakamura", "O'Brien",
-          "Price", "Quinn", "Rossi", "Schmidt", "Tanaka", "Underwood", "Varga", "Walsh",
-          "Xu", "Yilmaz", "Zimmerman", "Bennett", "Carver", "Delgado", "Eriksen"]
-
-# Indication mix of a typical IVMT clinic: migraine and fibromyalgia lead.
-INDICATION_MIX = ["migraine"] * 9 + ["fibromyalgia"] * 7 + [
-    "chronic_fatigue_syndrome", "chronic_fatigue_syndrome", "asthma", "asthma",
-    "acute_muscle_spasm", "recurrent_colds", "chronic_sinusitis", "seasonal_allergies",
-    "depression_anxiety", "depression_anxiety", "malabsorption", "malabsorption", "other",
+GIVEN_F = [
+    "Emma",
+    "Olivia",
+    "Sophia",
+    "Isabella",
+    "Mia",
+    "Charlotte",
+    "Amelia",
+    "Harper",
+    "Evelyn",
+    "Abigail",
+    "Grace",
+    "Chloe",
+    "Lily",
+    "Zoe",
+    "Nora",
+    "Hannah",
+    "Aisha",
+    "Mei",
+    "Lucia",
+    "Ingrid",
+]
+GIVEN_M = [
+    "Liam",
+    "Noah",
+    "Ethan",
+    "Lucas",
+    "Mason",
+    "Logan",
+    "James",
+    "Aiden",
+    "Elijah",
+    "Benjamin",
+    "Omar",
+    "Kenji",
+    "Mateo",
+    "Samuel",
+]
+FAMILY = [
+    "Anderson",
+    "Brooks",
+    "Castillo",
+    "Dubois",
+    "Ellison",
+    "Fernandez",
+    "Goldberg",
+    "Hughes",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreno",
+    "Nakamura",
+    "O'Brien",
+    "Price",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Underwood",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Yilmaz",
+    "Zimmerman",
+    "Bennett",
+    "Carver",
+    "Delgado",
+    "Eriksen",
 ]
 
+# Indication mix of a typical IVMT clinic: migraine and fibromyalgia lead.
+INDICATION_MIX = (
+    ["migraine"] * 9
+    + ["fibromyalgia"] * 7
+    + [
+        "chronic_fatigue_syndrome",
+        "chronic_fatigue_syndrome",
+        "asthma",
+        "asthma",
+        "acute_muscle_spasm",
+        "recurrent_colds",
+        "chronic_sinusitis",
+        "seasonal_allergies",
+        "depression_anxiety",
+        "depression_anxiety",
+        "malabsorption",
+        "malabsorption",
+        "other",
+    ]
+)
+
 MEDICATIONS = {
-    "migraine": [("Topiramate", "50 mg twice daily"), ("Sumatriptan", "50 mg as needed"),
-                 ("Propranolol", "40 mg twice daily")],
-    "fibromyalgia": [("Duloxetine", "60 mg daily"), ("Pregabalin", "75 mg twice daily"),
-                     ("Amitriptyline", "10 mg at night")],
-    "asthma": [("Albuterol inhaler", "2 puffs as needed"),
-               ("Fluticasone/salmeterol", "250/50 mcg twice daily")],
+    "migraine": [
+        ("Topiramate", "50 mg twice daily"),
+        ("Sumatriptan", "50 mg as needed"),
+        ("Propranolol", "40 mg twice daily"),
+    ],
+    "fibromyalgia": [
+        ("Duloxetine", "60 mg daily"),
+        ("Pregabalin", "75 mg twice daily"),
+        ("Amitriptyline", "10 mg at night"),
+    ],
+    "asthma": [
+        ("Albuterol inhaler", "2 puffs as needed"),
+        ("Fluticasone/salmeterol", "250/50 mcg twice daily"),
+    ],
     "depression_anxiety": [("Sertraline", "100 mg daily")],
     "chronic_fatigue_syndrome": [("Low-dose naltrexone", "4.5 mg at night")],
 }
@@ -78,19 +161,26 @@ class Special:
 
 SPECIALS: dict[int, Special] = {
     0: Special(labs={"magnesium": Decimal("1.4")}),  # low magnesium: the chart flags it
-    1: Special(medication=("Digoxin", "125 mcg once daily"),
-               condition=("Atrial fibrillation", "I48.91")),
-    2: Special(condition=("Chronic kidney disease, stage 4", "N18.4"),
-               labs={"egfr": Decimal("24"), "creatinine": Decimal("2.6")}),
+    1: Special(
+        medication=("Digoxin", "125 mcg once daily"), condition=("Atrial fibrillation", "I48.91")
+    ),
+    2: Special(
+        condition=("Chronic kidney disease, stage 4", "N18.4"),
+        labs={"egfr": Decimal("24"), "creatinine": Decimal("2.6")},
+    ),
     3: Special(labs={"potassium": Decimal("3.1")}),
     4: Special(allergy=("Thiamine", "Generalised hives after a B1 injection", "moderate")),
     5: Special(condition=("Myasthenia gravis", "G70.00")),
     6: Special(condition=("G6PD deficiency", "D55.0")),
-    7: Special(condition=("Type 2 diabetes mellitus", "E11.9"),
-               medication=("Metformin", "1000 mg twice daily")),
+    7: Special(
+        condition=("Type 2 diabetes mellitus", "E11.9"),
+        medication=("Metformin", "1000 mg twice daily"),
+    ),
     8: Special(condition=("Calcium oxalate kidney stones", "N20.0")),
-    9: Special(medication=("Levodopa", "100 mg three times daily"),
-               condition=("Parkinson disease", "G20.A1")),
+    9: Special(
+        medication=("Levodopa", "100 mg three times daily"),
+        condition=("Parkinson disease", "G20.A1"),
+    ),
     10: Special(allergy=("Parabens", "Contact dermatitis", "mild")),
     11: Special(labs={"magnesium": Decimal("2.9")}),  # above range
 }
@@ -103,29 +193,44 @@ BASELINE = {  # typical mid-range values in each analyte's canonical unit
     "creatinine": (Decimal("0.6"), Decimal("1.1")),
     "egfr": (Decimal("75"), Decimal("110")),
 }
-UNITS = {"magnesium": "mg/dL", "calcium_total": "mg/dL", "calcium_ionised": "mmol/L",
-         "potassium": "mmol/L", "creatinine": "mg/dL", "egfr": "mL/min/1.73m2"}
+UNITS = {
+    "magnesium": "mg/dL",
+    "calcium_total": "mg/dL",
+    "calcium_ionised": "mmol/L",
+    "potassium": "mmol/L",
+    "creatinine": "mg/dL",
+    "egfr": "mL/min/1.73m2",
+}
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    logins = [(u, f"{t + ' ' if t else ''}{f} {la} — {r.label}{' (medical director)' if md else ''}")
-              for u, t, f, la, r, md in STAFF]
+    logins = [
+        (u, f"{t + ' ' if t else ''}{f} {la} — {r.label}{' (medical director)' if md else ''}")
+        for u, t, f, la, r, md in STAFF
+    ]
     logins.append(("pat", "Patient Pat — patient portal"))
     return logins
 
 
 def _clinic(name: str, zone: str) -> Clinic:
-    clinic = Clinic.objects.create(name=name, time_zone=zone, address="12 River Road, Hartford CT",
-                                   phone="+1 860 555 0100")
+    clinic = Clinic.objects.create(
+        name=name, time_zone=zone, address="12 River Road, Hartford CT", phone="+1 860 555 0100"
+    )
     for weekday in range(5):
-        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=time(8, 0),
-                                    closes=time(17, 0))
+        OpeningHours.objects.create(
+            clinic=clinic, weekday=weekday, opens=time(8, 0), closes=time(17, 0)
+        )
     return clinic
 
 
 def _user(username: str, title: str, first: str, last: str) -> User:
-    user = User(username=username, title=title, first_name=first, last_name=last,
-                email=f"{username}@riverside.example")
+    user = User(
+        username=username,
+        title=title,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@riverside.example",
+    )
     user.set_password(DEMO_PASSWORD)
     user.save()
     return user
@@ -149,12 +254,14 @@ def demo_load() -> bool:
     users = {}
     for username, title, first, last, role, director in STAFF:
         users[username] = _user(username, title, first, last)
-        Membership.objects.create(user=users[username], clinic=clinic, role=role,
-                                  is_medical_director=director)
+        Membership.objects.create(
+            user=users[username], clinic=clinic, role=role, is_medical_director=director
+        )
     # Dr Diaz also covers the second site: she switches clinic from the top bar.
     Membership.objects.create(user=users["diaz"], clinic=second, role=Role.PHYSICIAN)
-    Membership.objects.create(user=_user("lena", "RN", "Lena", "Lindqvist"), clinic=second,
-                              role=Role.NURSE)
+    Membership.objects.create(
+        user=_user("lena", "RN", "Lena", "Lindqvist"), clinic=second, role=Role.NURSE
+    )
 
     front = Actor(user=users["fran"], clinic=clinic, role=Role.FRONT_DESK)
     nurse = Actor(user=users["nadia"], clinic=clinic, role=Role.NURSE)
@@ -167,31 +274,58 @@ def demo_load() -> bool:
         indication = INDICATION_MIX[index % len(INDICATION_MIX)]
         birth = today - timedelta(days=rng.randint(22 * 365, 74 * 365))
         patient = services.patient_register(
-            actor=front, given_name=given, family_name=family[index], date_of_birth=birth,
+            actor=front,
+            given_name=given,
+            family_name=family[index],
+            date_of_birth=birth,
             sex_at_birth=Patient.Sex.FEMALE if female else Patient.Sex.MALE,
             phone=f"+1 860 555 {1000 + index:04d}",
             email=f"{given.lower()}.{family[index].lower().replace(chr(39), '')}@mail.example",
             address=f"{rng.randint(1, 250)} {rng.choice(['Elm', 'Oak', 'Maple', 'Main'])} Street",
-            indication_codes=(indication,), primary_indication=indication,
+            indication_codes=(indication,),
+            primary_indication=indication,
         )
         patients.append(patient)
         for name, dose in MEDICATIONS.get(indication, [])[: rng.randint(0, 2)]:
-            services.medication_add(actor=nurse, patient=patient, name=name, dose=dose,
-                                    started_on=today - timedelta(days=rng.randint(60, 900)))
+            services.medication_add(
+                actor=nurse,
+                patient=patient,
+                name=name,
+                dose=dose,
+                started_on=today - timedelta(days=rng.randint(60, 900)),
+            )
         special = SPECIALS.get(index, Special())
         if special.medication:
-            services.medication_add(actor=nurse, patient=patient, name=special.medication[0],
-                                    dose=special.medication[1],
-                                    started_on=today - timedelta(days=400))
+            services.medication_add(
+                actor=nurse,
+                patient=patient,
+                name=special.medication[0],
+                dose=special.medication[1],
+                started_on=today - timedelta(days=400),
+            )
         if special.condition:
-            services.condition_add(actor=nurse, patient=patient,
-                                   description=special.condition[0], icd10=special.condition[1])
+            services.condition_add(
+                actor=nurse,
+                patient=patient,
+                description=special.condition[0],
+                icd10=special.condition[1],
+            )
         if special.allergy:
-            services.allergy_add(actor=nurse, patient=patient, substance=special.allergy[0],
-                                 reaction=special.allergy[1], severity=special.allergy[2])
+            services.allergy_add(
+                actor=nurse,
+                patient=patient,
+                substance=special.allergy[0],
+                reaction=special.allergy[1],
+                severity=special.allergy[2],
+            )
         if index % 9 == 4:
-            services.allergy_add(actor=nurse, patient=patient, substance="Penicillin",
-                                 reaction="Rash", severity="mild")
+            services.allergy_add(
+                actor=nurse,
+                patient=patient,
+                substance="Penicillin",
+                reaction="Rash",
+                severity="mild",
+            )
         _labs(nurse, patient, rng, special.labs or {}, today, clinic)
 
     # Patient Pat's portal account is linked to the first patient's chart.
@@ -200,13 +334,23 @@ def demo_load() -> bool:
     return True
 
 
-def _labs(nurse: Actor, patient: Patient, rng: random.Random, override: dict[str, Decimal],
-          today: date, clinic: Clinic) -> None:
+def _labs(
+    nurse: Actor,
+    patient: Patient,
+    rng: random.Random,
+    override: dict[str, Decimal],
+    today: date,
+    clinic: Clinic,
+) -> None:
     # Two draws for most patients (referral and pre-series), so charts show a trend.
-    draws = [today - timedelta(days=rng.randint(50, 90)), today - timedelta(days=rng.randint(3, 20))]
+    draws = [
+        today - timedelta(days=rng.randint(50, 90)),
+        today - timedelta(days=rng.randint(3, 20)),
+    ]
     for number, day in enumerate(draws):
-        collected = datetime.combine(day, time(8 + rng.randint(0, 3), 15 * rng.randint(0, 3)),
-                                     tzinfo=clinic.zone)
+        collected = datetime.combine(
+            day, time(8 + rng.randint(0, 3), 15 * rng.randint(0, 3)), tzinfo=clinic.zone
+        )
         for analyte, (low, high) in BASELINE.items():
             if analyte == "calcium_ionised" and rng.random() < 0.6:
                 continue  # ionised calcium is drawn only for some patients
@@ -218,6 +362,14 @@ def _labs(nurse: Actor, patient: Patient, rng: random.Random, override: dict[str
             # Some labs report magnesium in mmol/L: the chart converts exactly.
             if analyte == "magnesium" and number == 0 and rng.random() < 0.3:
                 value, unit, places = value * Decimal("0.4114"), "mmol/L", "0.01"
-            services.lab_result_record(actor=nurse, patient=patient, entry=services.LabEntry(
-                analyte=analyte, value=_round(value, places), unit=unit, collected_at=collected,
-                lab_name="Quest Diagnostics" if number else "Hartford Hospital Lab"))
+            services.lab_result_record(
+                actor=nurse,
+                patient=patient,
+                entry=services.LabEntry(
+                    analyte=analyte,
+                    value=_round(value, places),
+                    unit=unit,
+                    collected_at=collected,
+                    lab_name="Quest Diagnostics" if number else "Hartford Hospital Lab",
+                ),
+            )

@@ -18,7 +18,11 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets ModelForm[Model], QuerySet[Model] and friends be subscripted at run time, as typed.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -47,8 +51,9 @@ def database_from_url(url: str) -> dict[str, object]:
     """Turn ``DATABASE_URL`` into a Django database dict; refuse anything but SQLite/PostgreSQL."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        # sqlite:///relative/or/absolute.sqlite3 — path after the third slash.
-        path = unquote(parsed.path)
+        # As dj-database-url: sqlite:///relative.sqlite3, sqlite:////absolute/path.sqlite3.
+        raw = unquote(parsed.path)
+        path = "/" + raw.lstrip("/") if raw.startswith("//") else raw[1:]
         if not path or path == "/":
             raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file path")
         return {

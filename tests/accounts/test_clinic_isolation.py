@@ -4,23 +4,36 @@ from collections.abc import Callable
 
 from django.test import Client
 from django.urls import reverse
+from tests.conftest import make_member
 
 from ivmt.accounts.models import Clinic, User
 from ivmt.core.roles import Role
 from ivmt.patients.models import LabResult, Patient
-from tests.conftest import make_member
 
 
 def test_a_user_of_one_clinic_gets_404_for_every_page_of_another_clinics_patient(
     client_for: Callable[[User], Client], lena: User, patient: Patient
 ) -> None:
     client = client_for(lena)
-    for name in ("chart", "edit", "lab_add", "medication_add", "allergy_add", "condition_add",
-                 "indications"):
+    for name in (
+        "chart",
+        "edit",
+        "lab_add",
+        "medication_add",
+        "allergy_add",
+        "condition_add",
+        "indications",
+    ):
         assert client.get(reverse(f"patients:{name}", args=[patient.pk])).status_code == 404, name
-    response = client.post(reverse("patients:lab_add", args=[patient.pk]), {
-        "analyte": "magnesium", "value": "1.0", "unit": "mg/dL",
-        "collected_at": "2026-11-01T09:00"})
+    response = client.post(
+        reverse("patients:lab_add", args=[patient.pk]),
+        {
+            "analyte": "magnesium",
+            "value": "1.0",
+            "unit": "mg/dL",
+            "collected_at": "2026-11-01T09:00",
+        },
+    )
     assert response.status_code == 404
     assert not LabResult.objects.filter(patient=patient).exists()
 
@@ -34,7 +47,10 @@ def test_search_never_lists_another_clinics_patients(
 
 
 def test_a_user_in_two_clinics_chooses_one_and_sees_only_its_patients(
-    client: Client, clinic: Clinic, other_clinic: Clinic, make_patient: Callable[..., Patient],
+    client: Client,
+    clinic: Clinic,
+    other_clinic: Clinic,
+    make_patient: Callable[..., Patient],
 ) -> None:
     here = make_patient(family_name="Riverside")
     there = make_patient(other_clinic, family_name="Lakeside")

@@ -8,15 +8,16 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.conftest import PASSWORD
 
 from ivmt.accounts.models import Clinic, User
 from ivmt.core.models import AuditEvent
-from tests.conftest import PASSWORD
 
 
 def _login(client: Client, username: str, password: str) -> int:
-    return client.post(reverse("accounts:login"), {"username": username,
-                                                   "password": password}).status_code
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}
+    ).status_code
 
 
 def test_sign_in_and_out_are_audited(client: Client, nadia: User) -> None:
@@ -102,10 +103,10 @@ def test_a_clinic_that_requires_two_factor_sends_staff_to_set_it_up_and_then_to_
     assert client.get(reverse("patients:list")).status_code == 200
     client.post(reverse("accounts:logout"))
     _login(client, "nadia", PASSWORD)
-    assert client.get(reverse("patients:list"))["Location"] == reverse(
-        "accounts:two_factor_verify")
-    assert client.post(reverse("accounts:two_factor_verify"),
-                       {"token": "<script>"}).status_code == 200  # refused, stays on the form
+    assert client.get(reverse("patients:list"))["Location"] == reverse("accounts:two_factor_verify")
+    assert (
+        client.post(reverse("accounts:two_factor_verify"), {"token": "<script>"}).status_code == 200
+    )  # refused, stays on the form
     assert client.get(reverse("patients:list")).status_code == 302
 
 

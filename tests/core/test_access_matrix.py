@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from tests.conftest import make_member
 
 from ivmt.accounts.models import Clinic, Membership, User
 from ivmt.core.policy import role_may
 from ivmt.core.roles import Role
 from ivmt.patients.models import Patient
-from tests.conftest import make_member
 
 
 def _named_patterns() -> list[tuple[str, URLPattern]]:
@@ -52,12 +52,16 @@ def test_every_page_declares_who_may_open_it() -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_reaches_exactly_the_pages_the_policy_allows(
-    role: Role, clinic: Clinic, make_patient: Callable[..., Patient], client: Client,
+    role: Role,
+    clinic: Clinic,
+    make_patient: Callable[..., Patient],
+    client: Client,
     morgan: User,
 ) -> None:
     patient = make_patient()
-    user = make_member(clinic, f"user_{role.value}", role,
-                       **({"patient": patient} if role == Role.PATIENT else {}))
+    user = make_member(
+        clinic, f"user_{role.value}", role, **({"patient": patient} if role == Role.PATIENT else {})
+    )
     membership = Membership.objects.get(user=morgan)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     wrong: list[str] = []
@@ -69,7 +73,7 @@ def test_each_role_reaches_exactly_the_pages_the_policy_allows(
         status = client.get(url).status_code
         allowed = role_may(role, capability)
         # A POST-only page answers GET with 405 once past the guard: that still means allowed.
-        if allowed and status == 403 or not allowed and status != 403:
+        if (allowed and status == 403) or (not allowed and status != 403):
             wrong.append(f"{name}: {status} (policy {'allows' if allowed else 'refuses'})")
     assert wrong == []
 

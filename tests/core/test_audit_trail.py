@@ -24,7 +24,12 @@ def test_viewing_a_chart_writes_one_audit_row_naming_user_patient_and_ip(
     row = rows.first()
     assert row is not None
     assert (row.user, row.patient_id, row.clinic_id, row.ip, row.outcome) == (
-        nadia, patient.pk, patient.clinic_id, "127.0.0.1", "ok")
+        nadia,
+        patient.pk,
+        patient.clinic_id,
+        "127.0.0.1",
+        "ok",
+    )
 
 
 def test_recording_a_lab_result_is_audited_without_the_value(
@@ -64,7 +69,9 @@ def test_the_hash_chain_detects_a_row_edited_behind_the_apps_back(clinic: Clinic
     assert audit_chain_verify().intact
     middle = AuditEvent.objects.get(action="step1")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE core_auditevent SET detail = %s WHERE id = %s", ["forged", middle.pk])
+        cursor.execute(
+            "UPDATE core_auditevent SET detail = %s WHERE id = %s", ["forged", middle.pk]
+        )
     report = audit_chain_verify()
     assert not report.intact and report.broken_at == middle.pk
 
@@ -79,7 +86,10 @@ def test_the_hash_chain_detects_a_deleted_row(clinic: Clinic) -> None:
 
 
 def test_the_audit_page_filters_by_patient_user_and_date(
-    client_for: Callable[[User], Client], morgan: User, nadia: User, patient: Patient,
+    client_for: Callable[[User], Client],
+    morgan: User,
+    nadia: User,
+    patient: Patient,
     make_patient: Callable[..., Patient],
 ) -> None:
     other = make_patient(given_name="Olga", family_name="Other")
@@ -91,14 +101,18 @@ def test_the_audit_page_filters_by_patient_user_and_date(
     assert response.status_code == 200
     events = response.context["events"]
     assert events and all(e.patient_id == patient.pk and e.username == "nadia" for e in events)
-    response = client.post(reverse("core:audit_log"), {"day_from": "2026-02-10",
-                                                       "day_to": "2026-01-01"})
+    response = client.post(
+        reverse("core:audit_log"), {"day_from": "2026-02-10", "day_to": "2026-01-01"}
+    )
     assert response.status_code == 400
     assert "end date is before" in response.content.decode()
 
 
 def test_the_audit_page_shows_only_the_managers_own_clinic(
-    client_for: Callable[[User], Client], morgan: User, lena: User, other_clinic: Clinic,
+    client_for: Callable[[User], Client],
+    morgan: User,
+    lena: User,
+    other_clinic: Clinic,
 ) -> None:
     audit_record(user=lena, clinic_id=other_clinic.pk, action="secret.elsewhere")
     response = client_for(morgan).post(reverse("core:audit_log"), {})

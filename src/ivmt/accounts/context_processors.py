@@ -18,5 +18,8 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
         def __getitem__(self, name: str) -> bool:
             return role is not None and role_may(role, name.replace("_", ".", 1))
 
-    return {"membership": membership, "current_clinic": membership.clinic if membership else None,
-            "can": Can()}
+    return {
+        "membership": membership,
+        "current_clinic": membership.clinic if membership else None,
+        "can": Can(),
+    }

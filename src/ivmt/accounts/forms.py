@@ -26,13 +26,19 @@ class TokenForm(forms.Form):
         return token
 
 
-class ClinicSettingsForm(forms.ModelForm):
+class ClinicSettingsForm(forms.ModelForm[Clinic]):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
 
     class Meta:
         model = Clinic
-        fields = ["name", "time_zone", "address", "phone", "idle_timeout_minutes",
-                  "require_staff_2fa"]
+        fields = [
+            "name",
+            "time_zone",
+            "address",
+            "phone",
+            "idle_timeout_minutes",
+            "require_staff_2fa",
+        ]
 
 
 class OpeningHoursForm(forms.Form):
@@ -41,14 +47,19 @@ class OpeningHoursForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for value, label in OpeningHours.Weekday.choices:
-            self.fields[f"open_{value}"] = forms.BooleanField(label=f"Open on {label}",
-                                                              required=False)
+            self.fields[f"open_{value}"] = forms.BooleanField(
+                label=f"Open on {label}", required=False
+            )
             self.fields[f"opens_{value}"] = forms.TimeField(
-                label=f"{label} opens", required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+                label=f"{label} opens",
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
             self.fields[f"closes_{value}"] = forms.TimeField(
-                label=f"{label} closes", required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+                label=f"{label} closes",
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -81,8 +92,11 @@ class ClosedDayForm(forms.Form):
 
 
 class StaffMemberForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]{3,150}$", max_length=150,
-                                error_messages={"invalid": "Use 3–150 letters, digits and . @ + - _"})
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": "Use 3–150 letters, digits and . @ + - _"},
+    )
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     title = forms.CharField(max_length=20, required=False)

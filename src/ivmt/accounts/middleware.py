@@ -92,7 +92,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+        if user.is_authenticated and not user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
             exempt = {reverse(name) for name in TWO_FACTOR_EXEMPT}
             if request.path not in exempt and not request.path.startswith("/static/"):
                 from django_otp import user_has_device

@@ -15,15 +15,17 @@ from ivmt.core.models import AuditEvent
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    audit_record(user=user, clinic_id=None, action="login",
-                 ip=client_ip(request) if request else None)
+    audit_record(
+        user=user, clinic_id=None, action="login", ip=client_ip(request) if request else None
+    )
 
 
 @receiver(user_logged_out)
 def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(user=user, clinic_id=None, action="logout",
-                     ip=client_ip(request) if request else None)
+        audit_record(
+            user=user, clinic_id=None, action="logout", ip=client_ip(request) if request else None
+        )
 
 
 @receiver(user_login_failed)

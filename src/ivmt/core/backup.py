@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # noqa: S404  # runs pg_dump/pg_restore with an argument list, no shell
+import subprocess  # runs pg_dump/pg_restore with an argument list, no shell
 import tempfile
 from pathlib import Path
 
@@ -64,7 +64,10 @@ def backup_database(target: Path) -> None:
             args, env = _pg_env()
             done = subprocess.run(  # noqa: S603
                 [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(temp), *args],
-                env=env, capture_output=True, text=True, check=False,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if done.returncode != 0:
                 raise BackupError(done.stderr.strip() or "pg_dump failed")
@@ -98,9 +101,19 @@ def restore_database(source: Path) -> None:
         connections.close_all()
         args, env = _pg_env()
         done = subprocess.run(  # noqa: S603
-            [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             *args, str(source)],
-            env=env, capture_output=True, text=True, check=False,
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                str(source),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise BackupError(done.stderr.strip() or "pg_restore failed")

@@ -8,13 +8,16 @@ from django import forms
 class AuditFilterForm(forms.Form):
     mrn = forms.CharField(label="Patient MRN", max_length=20, required=False)
     username = forms.CharField(label="User name", max_length=150, required=False)
-    day_from = forms.DateField(label="From", required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
-    day_to = forms.DateField(label="To", required=False,
-                             widget=forms.DateInput(attrs={"type": "date"}))
+    day_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     denied_only = forms.BooleanField(label="Refused attempts only", required=False)
-    page = forms.IntegerField(min_value=1, max_value=100000, required=False,
-                              widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        min_value=1, max_value=100000, required=False, widget=forms.HiddenInput
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -19,13 +19,13 @@ class ClinicScopedModel(models.Model):
         abstract = True
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     """Bulk changes would rewrite history without touching the hash chain: refuse them."""
 
     def update(self, **kwargs: Any) -> int:
         raise AuditTamperingError("audit events cannot be updated")
 
-    def delete(self) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+    def delete(self) -> tuple[int, dict[str, int]]:
         raise AuditTamperingError("audit events cannot be deleted")
 
 

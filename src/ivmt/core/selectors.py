@@ -42,14 +42,22 @@ def audit_events(*, actor: Actor, filters: AuditFilter, page: int) -> tuple[list
         events = events.filter(outcome=AuditEvent.Outcome.DENIED)
     start = max(page - 1, 0) * AUDIT_PAGE_SIZE
     rows = list(events.order_by("-id")[start : start + AUDIT_PAGE_SIZE + 1])
-    audit_record(user=actor.user, clinic_id=actor.clinic.pk, action="audit.view", ip=actor.ip,
-                 patient_id=filters.patient_id)
+    audit_record(
+        user=actor.user,
+        clinic_id=actor.clinic.pk,
+        action="audit.view",
+        ip=actor.ip,
+        patient_id=filters.patient_id,
+    )
     return rows[:AUDIT_PAGE_SIZE], len(rows) > AUDIT_PAGE_SIZE
 
 
 def audit_counts_today(*, actor: Actor) -> dict[str, int]:
     start = timezone.localtime(timezone.now(), actor.clinic.zone).replace(
-        hour=0, minute=0, second=0, microsecond=0)
+        hour=0, minute=0, second=0, microsecond=0
+    )
     today = AuditEvent.objects.filter(clinic=actor.clinic, at__gte=start)
-    return {"events": today.count(),
-            "denied": today.filter(outcome=AuditEvent.Outcome.DENIED).count()}
+    return {
+        "events": today.count(),
+        "denied": today.filter(outcome=AuditEvent.Outcome.DENIED).count(),
+    }

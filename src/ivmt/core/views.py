@@ -27,19 +27,35 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
                 # Read through the app registry: the core may not import the patients app.
                 patient_model = apps.get_model("patients", "Patient")
-                patient_id = (patient_model.objects.filter(clinic=actor.clinic,
-                                                           mrn__iexact=data["mrn"].strip())
-                              .values_list("pk", flat=True).first())
+                patient_id = (
+                    patient_model.objects.filter(
+                        clinic=actor.clinic, mrn__iexact=data["mrn"].strip()
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
+                )
                 if patient_id is None:
                     messages.warning(request, "No patient with that MRN in this clinic.")
                     patient_id = -1
-            filters = AuditFilter(patient_id=patient_id, username=data["username"].strip(),
-                                  day_from=data["day_from"], day_to=data["day_to"],
-                                  denied_only=data["denied_only"])
+            filters = AuditFilter(
+                patient_id=patient_id,
+                username=data["username"].strip(),
+                day_from=data["day_from"],
+                day_to=data["day_to"],
+                denied_only=data["denied_only"],
+            )
             page = data["page"] or 1
         else:
             status = 400
     events, has_more = audit_events(actor=actor, filters=filters, page=page)
-    return render(request, "core/audit_log.html", {
-        "form": form, "events": events, "page": page, "has_more": has_more,
-    }, status=status)
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "form": form,
+            "events": events,
+            "page": page,
+            "has_more": has_more,
+        },
+        status=status,
+    )

@@ -37,16 +37,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         since = timezone.now() - timedelta(days=RECENT_DAYS)
         context["recent_patients"] = list(patients.order_by("-created_at")[:8])
         context["abnormal_results"] = list(
-            LabResult.objects.filter(clinic=actor.clinic, collected_at__gte=since,
-                                     entered_in_error=False)
-            .exclude(flag="").select_related("patient").order_by("-collected_at")[:15])
-        audit_record(user=actor.user, clinic_id=actor.clinic.pk, action="dashboard.view",
-                     ip=actor.ip, detail="patient lists shown")
+            LabResult.objects.filter(
+                clinic=actor.clinic, collected_at__gte=since, entered_in_error=False
+            )
+            .exclude(flag="")
+            .select_related("patient")
+            .order_by("-collected_at")[:15]
+        )
+        audit_record(
+            user=actor.user,
+            clinic_id=actor.clinic.pk,
+            action="dashboard.view",
+            ip=actor.ip,
+            detail="patient lists shown",
+        )
     if actor.role == Role.MANAGER:
         context["audit_today"] = audit_counts_today(actor=actor)
         context["staff"] = list(
             Membership.objects.filter(clinic=actor.clinic, is_active=True)
-            .exclude(role=Role.PATIENT).select_related("user").order_by("role"))
+            .exclude(role=Role.PATIENT)
+            .select_related("user")
+            .order_by("role")
+        )
     return render(request, "home/dashboard.html", context)
 
 
@@ -58,5 +70,6 @@ def portal(request: HttpRequest) -> HttpResponse:
     if patient_id is None:
         raise Http404("Your account is not linked to a chart yet: ask the front desk.")
     chart = portal_chart(actor=actor, patient_id=patient_id)
-    return render(request, "home/portal.html", {"patient": chart.patient,
-                                                "panels": chart.lab_panels})
+    return render(
+        request, "home/portal.html", {"patient": chart.patient, "panels": chart.lab_panels}
+    )

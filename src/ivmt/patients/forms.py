@@ -27,20 +27,31 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(forms.ModelForm[Patient]):
     class Meta:
         model = Patient
-        fields = ["given_name", "family_name", "date_of_birth", "sex_at_birth", "phone", "email",
-                  "address"]
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "phone",
+            "email",
+            "address",
+        ]
         widgets = {"date_of_birth": DateInput()}
 
 
 class RegisterPatientForm(PatientForm):
     indications = forms.MultipleChoiceField(
-        choices=_indication_choices, widget=forms.CheckboxSelectMultiple, required=False,
-        help_text="Why the patient is referred for IVMT.")
-    primary_indication = forms.ChoiceField(choices=[("", "—"), *_indication_choices()],
-                                           required=False)
+        choices=_indication_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Why the patient is referred for IVMT.",
+    )
+    primary_indication = forms.ChoiceField(
+        choices=[("", "—"), *_indication_choices()], required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -55,17 +66,23 @@ class EditPatientForm(PatientForm):
 
 
 class IndicationsForm(forms.Form):
-    indications = forms.MultipleChoiceField(choices=_indication_choices,
-                                            widget=forms.CheckboxSelectMultiple)
-    primary_indication = forms.ChoiceField(choices=[("", "—"), *_indication_choices()],
-                                           required=False)
+    indications = forms.MultipleChoiceField(
+        choices=_indication_choices, widget=forms.CheckboxSelectMultiple
+    )
+    primary_indication = forms.ChoiceField(
+        choices=[("", "—"), *_indication_choices()], required=False
+    )
 
 
 class ConditionForm(forms.Form):
     description = forms.CharField(max_length=200)
-    icd10 = forms.RegexField(label="ICD-10 code", regex=r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$",
-                             required=False, max_length=10,
-                             error_messages={"invalid": "An ICD-10 code looks like G43.909."})
+    icd10 = forms.RegexField(
+        label="ICD-10 code",
+        regex=r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$",
+        required=False,
+        max_length=10,
+        error_messages={"invalid": "An ICD-10 code looks like G43.909."},
+    )
     onset = forms.DateField(required=False, widget=DateInput())
 
 
@@ -89,7 +106,7 @@ class AllergyForm(forms.Form):
 class StrictDecimalField(forms.DecimalField):
     """A decimal that refuses NaN and infinity with a message rather than a crash."""
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs type DecimalField as IntegerField's child
         result = super().to_python(value)
         if result is not None and not result.is_finite():
             raise forms.ValidationError("Enter a number.")
@@ -101,13 +118,17 @@ class LabResultForm(forms.Form):
     value = StrictDecimalField(max_digits=12, decimal_places=4)
     unit = forms.ChoiceField(choices=_unit_choices)
     collected_at = forms.DateTimeField(
-        label="Collected", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label="Collected",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        help_text="In the clinic's time zone.")
-    reference_low = StrictDecimalField(max_digits=12, decimal_places=4, required=False,
-                                       label="Lab's reference range: low")
-    reference_high = StrictDecimalField(max_digits=12, decimal_places=4, required=False,
-                                        label="Lab's reference range: high")
+        help_text="In the clinic's time zone.",
+    )
+    reference_low = StrictDecimalField(
+        max_digits=12, decimal_places=4, required=False, label="Lab's reference range: low"
+    )
+    reference_high = StrictDecimalField(
+        max_digits=12, decimal_places=4, required=False, label="Lab's reference range: high"
+    )
     lab_name = forms.CharField(max_length=120, required=False, label="Laboratory")
 
     def clean(self) -> dict[str, Any]:
@@ -116,8 +137,9 @@ class LabResultForm(forms.Form):
         if analyte and unit:
             accepted = labs.analyte(analyte).units
             if unit not in accepted:
-                self.add_error("unit", f"{labs.analyte(analyte).name} is reported in "
-                                       f"{', '.join(accepted)}.")
+                self.add_error(
+                    "unit", f"{labs.analyte(analyte).name} is reported in {', '.join(accepted)}."
+                )
         low, high = data.get("reference_low"), data.get("reference_high")
         if (low is None) != (high is None):
             self.add_error("reference_high", "Give both ends of the reference range, or neither.")
@@ -134,4 +156,3 @@ class SearchForm(forms.Form):
 
     def clean_q(self) -> str:
         return str(self.cleaned_data.get("q") or "").strip()
-

@@ -41,12 +41,18 @@ def patient_search(*, actor: Actor, term: str) -> list[Patient]:
             words = [w for w in re.split(r"[\s,]+", term) if w][:4]
             for word in words:
                 patients = patients.filter(
-                    Q(given_name__icontains=word) | Q(family_name__icontains=word)
+                    Q(given_name__icontains=word)
+                    | Q(family_name__icontains=word)
                     | Q(mrn__iexact=word)
                 )
     found = list(patients.order_by("family_name", "given_name")[:SEARCH_LIMIT])
-    audit_record(user=actor.user, clinic_id=actor.clinic.pk, action="patients.search",
-                 ip=actor.ip, detail=f"{len(found)} shown")
+    audit_record(
+        user=actor.user,
+        clinic_id=actor.clinic.pk,
+        action="patients.search",
+        ip=actor.ip,
+        detail=f"{len(found)} shown",
+    )
     return found
 
 
@@ -55,13 +61,26 @@ def patient_get(*, actor: Actor, patient_id: int, action: str = "chart.view") ->
     actor.require("patients.view", patient_id=patient_id)
     patient = Patient.objects.filter(clinic=actor.clinic, pk=patient_id).first()
     if patient is None:
-        audit_record(user=actor.user, clinic_id=actor.clinic.pk, action=action,
-                     object_type="patient", object_id=patient_id,
-                     outcome=AuditEvent.Outcome.DENIED, ip=actor.ip,
-                     detail="not in this clinic or does not exist")
+        audit_record(
+            user=actor.user,
+            clinic_id=actor.clinic.pk,
+            action=action,
+            object_type="patient",
+            object_id=patient_id,
+            outcome=AuditEvent.Outcome.DENIED,
+            ip=actor.ip,
+            detail="not in this clinic or does not exist",
+        )
         raise Http404("No such patient.")
-    audit_record(user=actor.user, clinic_id=actor.clinic.pk, action=action,
-                 patient_id=patient.pk, object_type="patient", object_id=patient.pk, ip=actor.ip)
+    audit_record(
+        user=actor.user,
+        clinic_id=actor.clinic.pk,
+        action=action,
+        patient_id=patient.pk,
+        object_type="patient",
+        object_id=patient.pk,
+        ip=actor.ip,
+    )
     return patient
 
 
@@ -96,8 +115,15 @@ def portal_chart(*, actor: Actor, patient_id: int) -> Chart:
     patient = Patient.objects.filter(clinic=actor.clinic, pk=patient_id).first()
     if patient is None:
         raise Http404("No such patient.")
-    audit_record(user=actor.user, clinic_id=actor.clinic.pk, action="portal.view",
-                 patient_id=patient.pk, object_type="patient", object_id=patient.pk, ip=actor.ip)
+    audit_record(
+        user=actor.user,
+        clinic_id=actor.clinic.pk,
+        action="portal.view",
+        patient_id=patient.pk,
+        object_type="patient",
+        object_id=patient.pk,
+        ip=actor.ip,
+    )
     return _chart(patient)
 
 
@@ -105,10 +131,16 @@ def _chart(patient: Patient) -> Chart:
     patient = (
         Patient.objects.filter(pk=patient.pk)
         .prefetch_related(
-            "indications", "conditions", "medications", "allergies",
-            Prefetch("lab_results",
-                     queryset=LabResult.objects.filter(entered_in_error=False)
-                     .select_related("recorded_by").order_by("-collected_at", "-id")),
+            "indications",
+            "conditions",
+            "medications",
+            "allergies",
+            Prefetch(
+                "lab_results",
+                queryset=LabResult.objects.filter(entered_in_error=False)
+                .select_related("recorded_by")
+                .order_by("-collected_at", "-id"),
+            ),
         )
         .get()
     )
@@ -121,4 +153,5 @@ def _chart(patient: Patient) -> Chart:
 
 def lab_results_in_error(*, patient: Patient) -> QuerySet[LabResult]:
     return LabResult.objects.filter(patient=patient, entered_in_error=True).order_by(
-        "-collected_at")
+        "-collected_at"
+    )

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ivmt.accounts.models import Clinic
-from ivmt.clinical import labs
 from ivmt.clinical import indications as indication_catalogue
+from ivmt.clinical import labs
 from ivmt.clinical.errors import ClinicalError
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
@@ -33,15 +33,27 @@ from ivmt.patients.models import (
 MRN_PREFIX = "IV"
 # A result may be stamped a few minutes ahead of the server clock by a lab's own clock.
 CLOCK_SKEW = timedelta(minutes=5)
-DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "sex_at_birth", "phone",
-                      "email", "address")
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "phone",
+    "email",
+    "address",
+)
 
 
 def _audit(actor: Actor, action: str, patient: Patient, obj: Any = None, detail: str = "") -> None:
     audit_record(
-        user=actor.user, clinic_id=actor.clinic.pk, action=action, patient_id=patient.pk,
+        user=actor.user,
+        clinic_id=actor.clinic.pk,
+        action=action,
+        patient_id=patient.pk,
         object_type=type(obj).__name__.lower() if obj is not None else "patient",
-        object_id=obj.pk if obj is not None else patient.pk, ip=actor.ip, detail=detail,
+        object_id=obj.pk if obj is not None else patient.pk,
+        ip=actor.ip,
+        detail=detail,
     )
 
 
@@ -64,16 +76,26 @@ def _next_mrn(clinic: Clinic) -> str:
     # Called with the clinic row locked, so two registrations cannot take the same number.
     last = (
         Patient.objects.filter(clinic=clinic, mrn__startswith=MRN_PREFIX)
-        .order_by("-mrn").values_list("mrn", flat=True).first()
+        .order_by("-mrn")
+        .values_list("mrn", flat=True)
+        .first()
     )
-    number = int(last[len(MRN_PREFIX):]) + 1 if last and last[len(MRN_PREFIX):].isdigit() else 1
+    number = int(last[len(MRN_PREFIX) :]) + 1 if last and last[len(MRN_PREFIX) :].isdigit() else 1
     return f"{MRN_PREFIX}{number:06d}"
 
 
 def patient_register(
-    *, actor: Actor, given_name: str, family_name: str, date_of_birth: date,
-    sex_at_birth: str, phone: str = "", email: str = "", address: str = "",
-    indication_codes: tuple[str, ...] = (), primary_indication: str = "",
+    *,
+    actor: Actor,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    sex_at_birth: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    indication_codes: tuple[str, ...] = (),
+    primary_indication: str = "",
 ) -> Patient:
     actor.require("patients.register")
     _check_birth_date(date_of_birth)
@@ -82,9 +104,15 @@ def patient_register(
     with transaction.atomic():
         clinic = Clinic.objects.select_for_update().get(pk=actor.clinic.pk)
         patient = Patient.objects.create(
-            clinic=clinic, mrn=_next_mrn(clinic), given_name=given_name.strip(),
-            family_name=family_name.strip(), date_of_birth=date_of_birth,
-            sex_at_birth=sex_at_birth, phone=phone, email=email, address=address,
+            clinic=clinic,
+            mrn=_next_mrn(clinic),
+            given_name=given_name.strip(),
+            family_name=family_name.strip(),
+            date_of_birth=date_of_birth,
+            sex_at_birth=sex_at_birth,
+            phone=phone,
+            email=email,
+            address=address,
             created_by=actor.user,
         )
         _audit(actor, "patient.register", patient)
@@ -120,9 +148,7 @@ def patient_update_demographics(
     return current
 
 
-def _set_indications(
-    actor: Actor, patient: Patient, codes: tuple[str, ...], primary: str
-) -> None:
+def _set_indications(actor: Actor, patient: Patient, codes: tuple[str, ...], primary: str) -> None:
     try:
         chosen = [indication_catalogue.indication(code) for code in dict.fromkeys(codes)]
     except ClinicalError as error:
@@ -132,7 +158,10 @@ def _set_indications(
     PatientIndication.objects.filter(patient=patient).delete()
     for item in chosen:
         PatientIndication.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, code=item.code, icd10=item.icd10 or "",
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            code=item.code,
+            icd10=item.icd10 or "",
             is_primary=(item.code == (primary or chosen[0].code)),
         )
 
@@ -150,7 +179,11 @@ def indications_set(
 
 
 def condition_add(
-    *, actor: Actor, patient: Patient, description: str, icd10: str = "",
+    *,
+    actor: Actor,
+    patient: Patient,
+    description: str,
+    icd10: str = "",
     onset: date | None = None,
 ) -> Condition:
     actor.require("patients.edit_clinical", patient_id=patient.pk)
@@ -159,8 +192,11 @@ def condition_add(
         raise ValidationError("Onset cannot be in the future.")
     with transaction.atomic():
         condition = Condition.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, description=description.strip(),
-            icd10=icd10.strip().upper(), onset=onset,
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            description=description.strip(),
+            icd10=icd10.strip().upper(),
+            onset=onset,
         )
         _audit(actor, "condition.add", patient, condition)
     return condition
@@ -170,8 +206,9 @@ def condition_resolve(*, actor: Actor, patient: Patient, condition_id: int) -> C
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     with transaction.atomic():
-        condition = Condition.objects.select_for_update().filter(
-            patient=patient, pk=condition_id).first()
+        condition = (
+            Condition.objects.select_for_update().filter(patient=patient, pk=condition_id).first()
+        )
         if condition is None:
             raise ValidationError("That condition is not on this chart.")
         condition.status = Condition.Status.RESOLVED
@@ -189,7 +226,10 @@ def medication_add(
         raise ValidationError("Start date cannot be in the future.")
     with transaction.atomic():
         medication = Medication.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, name=name.strip(), dose=dose.strip(),
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            name=name.strip(),
+            dose=dose.strip(),
             started_on=started_on,
         )
         _audit(actor, "medication.add", patient, medication)
@@ -202,8 +242,9 @@ def medication_stop(
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     with transaction.atomic():
-        medication = Medication.objects.select_for_update().filter(
-            patient=patient, pk=medication_id).first()
+        medication = (
+            Medication.objects.select_for_update().filter(patient=patient, pk=medication_id).first()
+        )
         if medication is None:
             raise ValidationError("That medication is not on this chart.")
         if medication.stopped_on is not None:
@@ -217,7 +258,11 @@ def medication_stop(
 
 
 def allergy_add(
-    *, actor: Actor, patient: Patient, substance: str, reaction: str = "",
+    *,
+    actor: Actor,
+    patient: Patient,
+    substance: str,
+    reaction: str = "",
     severity: str = Allergy.Severity.UNKNOWN,
 ) -> Allergy:
     actor.require("patients.edit_clinical", patient_id=patient.pk)
@@ -226,8 +271,11 @@ def allergy_add(
         raise ValidationError("Choose a severity from the list.")
     with transaction.atomic():
         allergy = Allergy.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, substance=substance.strip(),
-            reaction=reaction.strip(), severity=severity,
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            substance=substance.strip(),
+            reaction=reaction.strip(),
+            severity=severity,
         )
         _audit(actor, "allergy.add", patient, allergy)
     return allergy
@@ -261,21 +309,35 @@ def lab_result_record(*, actor: Actor, patient: Patient, entry: LabEntry) -> Lab
     try:
         analyte = labs.analyte(entry.analyte)
         canonical = labs.validate_result(analyte.code, entry.value, entry.unit)
-        low = (labs.to_canonical(analyte.code, entry.reference_low, entry.unit)
-               if entry.reference_low is not None else analyte.reference_low)
-        high = (labs.to_canonical(analyte.code, entry.reference_high, entry.unit)
-                if entry.reference_high is not None else analyte.reference_high)
+        low = (
+            labs.to_canonical(analyte.code, entry.reference_low, entry.unit)
+            if entry.reference_low is not None
+            else analyte.reference_low
+        )
+        high = (
+            labs.to_canonical(analyte.code, entry.reference_high, entry.unit)
+            if entry.reference_high is not None
+            else analyte.reference_high
+        )
     except ClinicalError as error:
         raise ValidationError(str(error)) from error
     if low is not None and high is not None and low >= high:
         raise ValidationError("The reference range's lower limit must be below its upper limit.")
     with transaction.atomic():
         result = LabResult.objects.create(
-            clinic_id=patient.clinic_id, patient=patient, analyte=analyte.code,
-            loinc=analyte.loinc, value_entered=entry.value, unit_entered=entry.unit,
-            value=canonical.quantize(Decimal("0.000001")), unit=analyte.canonical_unit,
-            reference_low=low, reference_high=high, flag=labs.flag(canonical, low, high),
-            collected_at=entry.collected_at, lab_name=entry.lab_name.strip(),
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            analyte=analyte.code,
+            loinc=analyte.loinc,
+            value_entered=entry.value,
+            unit_entered=entry.unit,
+            value=canonical.quantize(Decimal("0.000001")),
+            unit=analyte.canonical_unit,
+            reference_low=low,
+            reference_high=high,
+            flag=labs.flag(canonical, low, high),
+            collected_at=entry.collected_at,
+            lab_name=entry.lab_name.strip(),
             recorded_by=actor.user,
         )
         _audit(actor, "lab.record", patient, result, detail=analyte.code)
@@ -290,8 +352,7 @@ def lab_result_mark_error(
     if not reason.strip():
         raise ValidationError("Give the reason the result is in error.")
     with transaction.atomic():
-        result = LabResult.objects.select_for_update().filter(
-            patient=patient, pk=result_id).first()
+        result = LabResult.objects.select_for_update().filter(patient=patient, pk=result_id).first()
         if result is None:
             raise ValidationError("That result is not on this chart.")
         if result.entered_in_error:

@@ -44,13 +44,17 @@ def trend_svg(
     ]
     if low is not None and high is not None:
         top, bottom = y(float(high)), y(float(low))
-        parts.append(f'<rect x="0" y="{top:.1f}" width="{WIDTH}" height="{bottom - top:.1f}" '
-                     'class="trend-band"/>')
+        parts.append(
+            f'<rect x="0" y="{top:.1f}" width="{WIDTH}" height="{bottom - top:.1f}" '
+            'class="trend-band"/>'
+        )
     coords = " ".join(f"{x(t):.1f},{y(float(v)):.1f}" for t, v, _ in points)
     parts.append(f'<polyline points="{coords}" class="trend-line"/>')
     for t, v, flag in points:
         css = "trend-point-abnormal" if flag else "trend-point"
-        parts.append(f'<circle cx="{x(t):.1f}" cy="{y(float(v)):.1f}" r="3" class="{css}">'
-                     f"<title>{t:%Y-%m-%d}: {v.normalize():f} {escape(flag)}</title></circle>")
+        parts.append(
+            f'<circle cx="{x(t):.1f}" cy="{y(float(v)):.1f}" r="3" class="{css}">'
+            f"<title>{t:%Y-%m-%d}: {v.normalize():f} {escape(flag)}</title></circle>"
+        )
     parts.append("</svg>")
     return "".join(parts)

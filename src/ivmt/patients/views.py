@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ivmt.core.access import Actor, actor_from_request, requires
 from ivmt.patients import selectors, services
+from ivmt.patients.errors import EditConflict
 from ivmt.patients.forms import (
     AllergyForm,
     ConditionForm,
@@ -31,7 +32,7 @@ from ivmt.patients.models import Patient
 from ivmt.patients.trend import trend_svg
 
 
-def _fail(form: forms.Form, error: ValidationError) -> None:
+def _fail(form: forms.BaseForm, error: ValidationError) -> None:
     form.add_error(None, error)
 
 
@@ -43,8 +44,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.POST or None)
     term = form.cleaned_data["q"] if request.method == "POST" and form.is_valid() else ""
     patients = selectors.patient_search(actor=actor, term=term)
-    return render(request, "patients/list.html", {"form": form, "patients": patients,
-                                                  "term": term})
+    return render(request, "patients/list.html", {"form": form, "patients": patients, "term": term})
 
 
 @requires("patients.register")
@@ -56,9 +56,14 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             patient = services.patient_register(
-                actor=actor, given_name=data["given_name"], family_name=data["family_name"],
-                date_of_birth=data["date_of_birth"], sex_at_birth=data["sex_at_birth"],
-                phone=data["phone"], email=data["email"], address=data["address"],
+                actor=actor,
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                sex_at_birth=data["sex_at_birth"],
+                phone=data["phone"],
+                email=data["email"],
+                address=data["address"],
                 indication_codes=tuple(data["indications"]),
                 primary_indication=data["primary_indication"],
             )
@@ -67,8 +72,12 @@ def patient_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{patient.full_name} registered as {patient.mrn}.")
             return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/register.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "patients/register.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires("patients.view")
@@ -85,11 +94,16 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
         for panel in chart.lab_panels
     }
     panels = [(panel, trends[panel.analyte.code]) for panel in chart.lab_panels]
-    return render(request, "patients/chart.html", {
-        "patient": chart.patient, "panels": panels,
-        "age": chart.patient.age_on(timezone.localdate()),
-        "stop_form": StopMedicationForm(initial={"stopped_on": timezone.localdate()}),
-    })
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": chart.patient,
+            "panels": panels,
+            "age": chart.patient.age_on(timezone.localdate()),
+            "stop_form": StopMedicationForm(initial={"stopped_on": timezone.localdate()}),
+        },
+    )
 
 
 @requires("patients.edit_demographics")
@@ -97,27 +111,43 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = actor_from_request(request)
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, action="patient.edit")
-    form = EditPatientForm(request.POST or None, instance=None if request.POST else patient,
-                           initial={"version": patient.version})
+    form = EditPatientForm(
+        request.POST or None,
+        instance=None if request.POST else patient,
+        initial={"version": patient.version},
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            services.patient_update_demographics(actor=actor, patient=patient,
-                                                 expected_version=version, changes=data)
+            services.patient_update_demographics(
+                actor=actor, patient=patient, expected_version=version, changes=data
+            )
         except ValidationError as error:
             _fail(form, error)
-            return render(request, "patients/edit.html", {"form": form, "patient": patient},
-                          status=409 if isinstance(error, services.EditConflict) else 400)
+            return render(
+                request,
+                "patients/edit.html",
+                {"form": form, "patient": patient},
+                status=409 if isinstance(error, EditConflict) else 400,
+            )
         messages.success(request, "Details saved.")
         return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/edit.html", {"form": form, "patient": patient},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "patients/edit.html",
+        {"form": form, "patient": patient},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _chart_form(
-    request: HttpRequest, patient_id: int, form_class: type[forms.Form], title: str,
-    save: Callable[[Actor, Patient, dict[str, Any]], object], done: str,
+    request: HttpRequest,
+    patient_id: int,
+    form_class: type[forms.Form],
+    title: str,
+    save: Callable[[Actor, Patient, dict[str, Any]], object],
+    done: str,
     action: str,
 ) -> HttpResponse:
     """A small chart form on its own page: GET shows it, POST saves and returns to the chart."""
@@ -132,9 +162,12 @@ def _chart_form(
         else:
             messages.success(request, done)
             return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/chart_form.html",
-                  {"form": form, "patient": patient, "title": title},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "patients/chart_form.html",
+        {"form": form, "patient": patient, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires("labs.record")
@@ -144,24 +177,48 @@ def lab_add(request: HttpRequest, patient_id: int) -> HttpResponse:
         collected = data["collected_at"]
         if timezone.is_naive(collected):
             collected = timezone.make_aware(collected, actor.clinic.zone)
-        return services.lab_result_record(actor=actor, patient=patient, entry=services.LabEntry(
-            analyte=data["analyte"], value=data["value"], unit=data["unit"],
-            collected_at=collected, reference_low=data["reference_low"],
-            reference_high=data["reference_high"], lab_name=data["lab_name"]))
+        return services.lab_result_record(
+            actor=actor,
+            patient=patient,
+            entry=services.LabEntry(
+                analyte=data["analyte"],
+                value=data["value"],
+                unit=data["unit"],
+                collected_at=collected,
+                reference_low=data["reference_low"],
+                reference_high=data["reference_high"],
+                lab_name=data["lab_name"],
+            ),
+        )
 
-    return _chart_form(request, patient_id, LabResultForm, "Add a lab result", save,
-                       "Lab result recorded.", "lab.form")
+    return _chart_form(
+        request,
+        patient_id,
+        LabResultForm,
+        "Add a lab result",
+        save,
+        "Lab result recorded.",
+        "lab.form",
+    )
 
 
 @requires("labs.record")
 @require_POST
 def lab_mark_error(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
-        return services.lab_result_mark_error(actor=actor, patient=patient,
-                                              result_id=data["result"], reason=data["reason"])
+        return services.lab_result_mark_error(
+            actor=actor, patient=patient, result_id=data["result"], reason=data["reason"]
+        )
 
-    return _chart_form(request, patient_id, MarkErrorForm, "Mark a result as entered in error",
-                       save, "Result marked as entered in error.", "lab.form")
+    return _chart_form(
+        request,
+        patient_id,
+        MarkErrorForm,
+        "Mark a result as entered in error",
+        save,
+        "Result marked as entered in error.",
+        "lab.form",
+    )
 
 
 @requires("patients.edit_clinical")
@@ -170,20 +227,37 @@ def medication_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
         return services.medication_add(actor=actor, patient=patient, **data)
 
-    return _chart_form(request, patient_id, MedicationForm, "Add a current medication", save,
-                       "Medication added.", "medication.form")
+    return _chart_form(
+        request,
+        patient_id,
+        MedicationForm,
+        "Add a current medication",
+        save,
+        "Medication added.",
+        "medication.form",
+    )
 
 
 @requires("patients.edit_clinical")
 @require_POST
 def medication_stop(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
-        return services.medication_stop(actor=actor, patient=patient,
-                                        medication_id=data["medication"],
-                                        stopped_on=data["stopped_on"])
+        return services.medication_stop(
+            actor=actor,
+            patient=patient,
+            medication_id=data["medication"],
+            stopped_on=data["stopped_on"],
+        )
 
-    return _chart_form(request, patient_id, StopMedicationForm, "Stop a medication", save,
-                       "Medication stopped.", "medication.form")
+    return _chart_form(
+        request,
+        patient_id,
+        StopMedicationForm,
+        "Stop a medication",
+        save,
+        "Medication stopped.",
+        "medication.form",
+    )
 
 
 @requires("patients.edit_clinical")
@@ -192,8 +266,9 @@ def allergy_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
         return services.allergy_add(actor=actor, patient=patient, **data)
 
-    return _chart_form(request, patient_id, AllergyForm, "Add an allergy", save,
-                       "Allergy added.", "allergy.form")
+    return _chart_form(
+        request, patient_id, AllergyForm, "Add an allergy", save, "Allergy added.", "allergy.form"
+    )
 
 
 @requires("patients.edit_clinical")
@@ -202,17 +277,35 @@ def condition_add(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
         return services.condition_add(actor=actor, patient=patient, **data)
 
-    return _chart_form(request, patient_id, ConditionForm, "Add a condition", save,
-                       "Condition added.", "condition.form")
+    return _chart_form(
+        request,
+        patient_id,
+        ConditionForm,
+        "Add a condition",
+        save,
+        "Condition added.",
+        "condition.form",
+    )
 
 
 @requires("patients.edit_clinical")
 @require_http_methods(["GET", "POST"])
 def indications_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
-        services.indications_set(actor=actor, patient=patient, codes=tuple(data["indications"]),
-                                 primary=data["primary_indication"])
+        services.indications_set(
+            actor=actor,
+            patient=patient,
+            codes=tuple(data["indications"]),
+            primary=data["primary_indication"],
+        )
         return None
 
-    return _chart_form(request, patient_id, IndicationsForm, "Indications for IVMT", save,
-                       "Indications saved.", "indications.form")
+    return _chart_form(
+        request,
+        patient_id,
+        IndicationsForm,
+        "Indications for IVMT",
+        save,
+        "Indications saved.",
+        "indications.form",
+    )

@@ -6,48 +6,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("patients", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='patient',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient'),
+            model_name="membership",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL),
+            model_name="membership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='openinghours',
-            name='clinic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='accounts.clinic'),
+            model_name="openinghours",
+            name="clinic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="opening_hours",
+                to="accounts.clinic",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='closedday',
-            constraint=models.UniqueConstraint(fields=('clinic', 'date'), name='one_closure_per_date'),
+            model_name="closedday",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "date"), name="one_closure_per_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'clinic'), name='one_role_per_clinic'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "clinic"), name="one_role_per_clinic"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_medical_director', True), _negated=True), ('role', 'physician'), _connector='OR'), name='medical_director_is_physician'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_medical_director", True), _negated=True),
+                    ("role", "physician"),
+                    _connector="OR",
+                ),
+                name="medical_director_is_physician",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='openinghours',
-            constraint=models.UniqueConstraint(fields=('clinic', 'weekday'), name='one_opening_per_weekday'),
+            model_name="openinghours",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "weekday"), name="one_opening_per_weekday"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='openinghours',
-            constraint=models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='closes_after_opening'),
+            model_name="openinghours",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes__gt", models.F("opens"))), name="closes_after_opening"
+            ),
         ),
     ]

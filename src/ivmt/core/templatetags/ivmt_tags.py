@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms, template
 from django.utils.safestring import SafeString
+
+from ivmt.clinical import labs
+from ivmt.clinical.errors import ClinicalError
 
 register = template.Library()
 
@@ -45,3 +49,22 @@ def plain(value: Any) -> str:
         return f"{value.normalize():f}"
     except AttributeError:
         return str(value)
+
+
+@register.filter
+def lab(value: Decimal | None, analyte_code: str) -> str:
+    """A canonical-unit lab value rounded to the places the knowledge base gives that unit."""
+    if value is None:
+        return ""
+    unit = labs.analyte(analyte_code).canonical_unit
+    return f"{labs.round_for_display(analyte_code, value, unit).normalize():f}"
+
+
+@register.filter
+def lab_as_reported(result: Any) -> str:
+    """A result as the lab reported it (value and unit entered), rounded for display."""
+    try:
+        shown = labs.round_for_display(result.analyte, result.value_entered, result.unit_entered)
+    except ClinicalError:
+        shown = result.value_entered
+    return f"{shown.normalize():f} {result.unit_entered}"

@@ -6,145 +6,317 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mrn', models.CharField(max_length=20, verbose_name='MRN')),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex_at_birth', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Unknown')], default='unknown', max_length=8)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.CharField(blank=True, max_length=255)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mrn", models.CharField(max_length=20, verbose_name="MRN")),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex_at_birth",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.CharField(blank=True, max_length=255)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'id'],
+                "ordering": ["family_name", "given_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Medication',
+            name="Medication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('dose', models.CharField(blank=True, help_text='e.g. 125 mcg once daily', max_length=120)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('stopped_on', models.DateField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='medications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "dose",
+                    models.CharField(
+                        blank=True, help_text="e.g. 125 mcg once daily", max_length=120
+                    ),
+                ),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("stopped_on", models.DateField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="medications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stopped_on', 'name'],
+                "ordering": ["stopped_on", "name"],
             },
         ),
         migrations.CreateModel(
-            name='LabResult',
+            name="LabResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('analyte', models.CharField(max_length=32)),
-                ('loinc', models.CharField(max_length=16, verbose_name='LOINC')),
-                ('value_entered', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('unit_entered', models.CharField(max_length=24)),
-                ('value', models.DecimalField(decimal_places=6, max_digits=16)),
-                ('unit', models.CharField(max_length=24)),
-                ('reference_low', models.DecimalField(blank=True, decimal_places=6, max_digits=16, null=True)),
-                ('reference_high', models.DecimalField(blank=True, decimal_places=6, max_digits=16, null=True)),
-                ('flag', models.CharField(blank=True, max_length=1)),
-                ('collected_at', models.DateTimeField()),
-                ('lab_name', models.CharField(blank=True, max_length=120)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('entered_in_error', models.BooleanField(default=False)),
-                ('error_reason', models.CharField(blank=True, max_length=200)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_results', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("analyte", models.CharField(max_length=32)),
+                ("loinc", models.CharField(max_length=16, verbose_name="LOINC")),
+                ("value_entered", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("unit_entered", models.CharField(max_length=24)),
+                ("value", models.DecimalField(decimal_places=6, max_digits=16)),
+                ("unit", models.CharField(max_length=24)),
+                (
+                    "reference_low",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=16, null=True),
+                ),
+                (
+                    "reference_high",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=16, null=True),
+                ),
+                ("flag", models.CharField(blank=True, max_length=1)),
+                ("collected_at", models.DateTimeField()),
+                ("lab_name", models.CharField(blank=True, max_length=120)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                ("entered_in_error", models.BooleanField(default=False)),
+                ("error_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lab_results",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['analyte', '-collected_at', '-id'],
+                "ordering": ["analyte", "-collected_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=200)),
-                ('icd10', models.CharField(blank=True, max_length=10, verbose_name='ICD-10')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('resolved', 'Resolved')], default='active', max_length=10)),
-                ('onset', models.DateField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=200)),
+                ("icd10", models.CharField(blank=True, max_length=10, verbose_name="ICD-10")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("resolved", "Resolved")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("onset", models.DateField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'description'],
+                "ordering": ["status", "description"],
             },
         ),
         migrations.CreateModel(
-            name='Allergy',
+            name="Allergy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('substance', models.CharField(max_length=120)),
-                ('reaction', models.CharField(blank=True, max_length=200)),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe (anaphylaxis)'), ('unknown', 'Unknown')], default='unknown', max_length=10)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allergies', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("substance", models.CharField(max_length=120)),
+                ("reaction", models.CharField(blank=True, max_length=200)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe (anaphylaxis)"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allergies",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'allergies',
-                'ordering': ['substance'],
+                "verbose_name_plural": "allergies",
+                "ordering": ["substance"],
             },
         ),
         migrations.CreateModel(
-            name='PatientIndication',
+            name="PatientIndication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('icd10', models.CharField(blank=True, max_length=10, verbose_name='ICD-10')),
-                ('is_primary', models.BooleanField(default=False)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("icd10", models.CharField(blank=True, max_length=10, verbose_name="ICD-10")),
+                ("is_primary", models.BooleanField(default=False)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'code'],
+                "ordering": ["-is_primary", "code"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'family_name'], name='patients_pa_clinic__fabc7a_idx'),
+            model_name="patient",
+            index=models.Index(
+                fields=["clinic", "family_name"], name="patients_pa_clinic__fabc7a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'date_of_birth'], name='patients_pa_clinic__75bae6_idx'),
+            model_name="patient",
+            index=models.Index(
+                fields=["clinic", "date_of_birth"], name="patients_pa_clinic__75bae6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(fields=('clinic', 'mrn'), name='mrn_unique_per_clinic'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "mrn"), name="mrn_unique_per_clinic"
+            ),
         ),
         migrations.AddIndex(
-            model_name='labresult',
-            index=models.Index(fields=['patient', 'analyte', 'collected_at'], name='patients_la_patient_dd632d_idx'),
+            model_name="labresult",
+            index=models.Index(
+                fields=["patient", "analyte", "collected_at"], name="patients_la_patient_dd632d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patientindication',
-            constraint=models.UniqueConstraint(fields=('patient', 'code'), name='indication_once_per_patient'),
+            model_name="patientindication",
+            constraint=models.UniqueConstraint(
+                fields=("patient", "code"), name="indication_once_per_patient"
+            ),
         ),
     ]
