@@ -20,6 +20,7 @@ from ivmt.core.access import Actor
 from ivmt.core.roles import Role
 from ivmt.patients import services
 from ivmt.patients.models import Patient
+from ivmt.scheduling.models import Chair
 
 DEMO_CLINIC = "Riverside Integrative Medicine"
 SECOND_CLINIC = "Lakeside Infusion Centre"
@@ -251,6 +252,17 @@ def demo_load() -> bool:
     today = timezone.localdate()
     for offset, reason in ((10, "Staff training day"), (38, "Public holiday")):
         ClosedDay.objects.create(clinic=clinic, date=today + timedelta(days=offset), reason=reason)
+    for number in range(1, 7):
+        Chair.objects.create(
+            clinic=clinic,
+            name=f"Chair {number}",
+            note="recliner by the window" if number <= 2 else "",
+        )
+    Chair.objects.create(
+        clinic=clinic, name="Chair 7", in_service=False, note="footrest broken, repair booked"
+    )
+    for number in range(1, 4):
+        Chair.objects.create(clinic=second, name=f"Bay {number}")
     users = {}
     for username, title, first, last, role, director in STAFF:
         users[username] = _user(username, title, first, last)

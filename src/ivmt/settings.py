@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ivmt.accounts",
     "ivmt.patients",
     "ivmt.home",
+    "ivmt.scheduling",
 ]
 
 MIDDLEWARE = [

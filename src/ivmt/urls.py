@@ -5,4 +5,5 @@ urlpatterns = [
     path("account/", include("ivmt.accounts.urls")),
     path("patients/", include("ivmt.patients.urls")),
     path("manage/", include("ivmt.core.urls")),
+    path("manage/", include("ivmt.scheduling.urls")),
 ]

@@ -18,6 +18,7 @@ from ivmt.accounts.models import Clinic, Membership, User
 from ivmt.core.policy import role_may
 from ivmt.core.roles import Role
 from ivmt.patients.models import Patient
+from ivmt.scheduling.models import Chair
 
 
 def _named_patterns() -> list[tuple[str, URLPattern]]:
@@ -39,10 +40,10 @@ PAGES = _named_patterns()
 
 
 def _url(name: str, pattern: URLPattern, patient: Patient, membership: Membership) -> str:
-    kwargs: dict[str, int] = {}
-    for key in pattern.pattern.converters:
-        kwargs[key] = {"patient_id": patient.pk, "membership_id": membership.pk}[key]
-    return reverse(name, kwargs=kwargs)
+    """The page's URL for objects of the user's own clinic (ids a new page needs go here)."""
+    chair = Chair.objects.get_or_create(clinic_id=patient.clinic_id, name="Matrix chair")[0]
+    ids = {"patient_id": patient.pk, "membership_id": membership.pk, "chair_id": chair.pk}
+    return reverse(name, kwargs={key: ids[key] for key in pattern.pattern.converters})
 
 
 def test_every_page_declares_who_may_open_it() -> None:
