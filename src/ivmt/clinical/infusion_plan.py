@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from ivmt.clinical.alerts import ClinicalWarning, by_severity
 from ivmt.clinical.compounding import Bag, compose_bag
-from ivmt.clinical.errors import RouteError
+from ivmt.clinical.errors import DilutionError, RouteError
 from ivmt.clinical.formulas import Formula, Route, formula
 from ivmt.clinical.ions import ion
 from ivmt.clinical.limits import OsmolarityLimit, osmolarity_limit
@@ -187,7 +187,14 @@ def _osmolarity_warnings(plan: InfusionPlan) -> tuple[ClinicalWarning, ...]:
         )
     final = plan.final_osmolarity_mosm_per_l
     if final > limit.max_mosm_per_l:
-        saline_ml = diluent_for_target(bag, limit.max_mosm_per_l, SALINE, places=0)
+        try:
+            saline_ml = diluent_for_target(bag, limit.max_mosm_per_l, SALINE, places=0)
+            hint = (
+                f" Adding the mixture to at least {plain(saline_ml)} mL of 0.9 % saline brings "
+                "it within the limit."
+            )
+        except DilutionError:
+            hint = ""
         found.append(
             ClinicalWarning(
                 code="osmolarity_above_limit",
@@ -195,9 +202,8 @@ def _osmolarity_warnings(plan: InfusionPlan) -> tuple[ClinicalWarning, ...]:
                 message=(
                     f"Osmolarity {plain(round_half_up(final, 0))} mOsm/L is above the "
                     f"{limit.name} of {plain(limit.max_mosm_per_l)} mOsm/L for a peripheral "
-                    f"vein. Adding the mixture to at least {plain(saline_ml)} mL of 0.9 % saline "
-                    "brings it within the limit. (These limits were written for parenteral "
-                    "nutrition, not a short infusion.)"
+                    f"vein.{hint} (These limits were written for parenteral nutrition, not a "
+                    "short infusion.)"
                 ),
                 value=final,
                 limit=limit.max_mosm_per_l,

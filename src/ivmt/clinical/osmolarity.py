@@ -82,7 +82,8 @@ def diluent_for_target_exact(
 ) -> Decimal:
     """Exact mL of diluent that brings the mixture to ``target_mosm_per_l`` (0 if already there).
 
-    Raises DilutionError when the diluent is not more dilute than the target.
+    Raises DilutionError when the diluent is not more dilute than the target, or when more than
+    ABSURD_VOLUME_ML would be needed (no carrier that large is used).
     """
     target = exact(target_mosm_per_l, "Target osmolarity", DilutionError)
     diluent, diluent_osmolarity = _diluent(diluent_id)
@@ -96,7 +97,13 @@ def diluent_for_target_exact(
             f"mixture to {plain(target)} mOsm/L; choose a target above it or another diluent."
         )
     numerator = bag.osmoles_mosm * ML_PER_L - target * bag.total_volume_ml
-    return numerator / (target - diluent_osmolarity)
+    needed = numerator / (target - diluent_osmolarity)
+    if needed > ABSURD_VOLUME_ML:
+        raise DilutionError(
+            f"Reaching {plain(target)} mOsm/L would take {plain(round_up(needed, 0))} mL of "
+            f"{diluent.name}, more than {plain(ABSURD_VOLUME_ML)} mL; choose a higher target."
+        )
+    return needed
 
 
 def diluent_for_target(
