@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,3 +52,49 @@ def test_the_live_sqlite_connection_really_is_in_wal_mode() -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 2  # FULL
+
+
+def test_production_settings_pass_djangos_deploy_checks(tmp_path: object) -> None:
+    import secrets
+    import subprocess
+    import sys
+
+    # The browser tests' async-unsafe switch is a test-process setting, not production's.
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "IVMT_SECURE": "1",
+        "IVMT_SECRET_KEY": secrets.token_urlsafe(50),
+        "IVMT_ALLOW_DEV_SECRET": "0",
+        "IVMT_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "ivmt.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "IVMT_SECRET_KEY"}
+    env.update(
+        {
+            "IVMT_ALLOW_DEV_SECRET": "0",
+            "DJANGO_SETTINGS_MODULE": "ivmt.settings",
+            "IVMT_VAR_DIR": str(tmp_path),
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "IVMT_SECRET_KEY must be set" in done.stderr
