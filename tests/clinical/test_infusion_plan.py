@@ -163,3 +163,10 @@ def test_summary_holds_the_documented_keys_as_decimal_strings():
     }
     assert isinstance(summary["warnings"], list)
     assert summary["knowledge_version"]
+
+
+def test_final_concentrations_account_for_the_saline_bag():
+    plan = plan_infusion("seed_recipe", volumes_ml={"ascorbic_acid_500": 5}, into_saline_ml=100)
+    assert plan.final_concentration_mg_per_ml("ascorbic_acid") == D(2500) / D(137)
+    assert plan.bag.concentration_mg_per_ml("ascorbic_acid") == D(2500) / D(37)
+    assert plan.summary()["concentrations_mg_per_ml"]["ascorbic_acid"] == "18.248"

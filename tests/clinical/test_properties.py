@@ -13,7 +13,8 @@ from ivmt.clinical.osmolarity import diluent_for_target, with_diluent
 from ivmt.clinical.protocols import ClinicCalendar, expand, protocol
 from ivmt.clinical.rates import delivery
 
-FAST = settings(max_examples=40, deadline=None)
+# No example database: the run stays read-only for the shared working tree.
+FAST = settings(max_examples=40, deadline=None, database=None)
 
 vitamin_c_ml = st.decimals(min_value=1, max_value=10, places=1)
 magnesium_ml = st.decimals(min_value=2, max_value=5, places=1)

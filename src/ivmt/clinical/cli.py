@@ -238,7 +238,8 @@ def _plan_text(plan: InfusionPlan, summary: dict[str, object]) -> str:
     lines = [f"{plan.bag.formula.name} by {plan.route.name.lower()}", "", _totals_text(plan.bag)]
     if plan.carrier is not None:
         lines.append(
-            f"In {plain(plan.carrier.diluent_ml)} mL saline  {summary['total_volume_ml']} mL at "
+            f"In saline bag      {summary['total_volume_ml']} mL (with "
+            f"{plain(plan.carrier.diluent_ml)} mL 0.9 % saline) at "
             f"{summary['osmolarity_mosm_per_l']} mOsm/L"
         )
     lines.append(

@@ -11,8 +11,9 @@ check stays on the mixture (the conservative case).
 
 :meth:`InfusionPlan.summary` is the documented machine-readable form (used by ``--json``):
 every quantity is a decimal *string* rounded half-up to the precision REFERENCE.md §8 shows
-(volumes 0.1 mL, osmolarity 1 mOsm/L, mEq 0.01, elemental mg 0.1, rates 0.01 mEq/min, shortest
-duration rounded up to a whole minute). The Python objects keep the exact values.
+(volumes 0.1 mL, osmolarity 1 mOsm/L, mEq 0.01, elemental mg 0.1, concentrations 0.001 mg/mL,
+rates 0.01 mEq/min, shortest duration rounded up to a whole minute). The Python objects keep
+the exact values.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class InfusionPlan:
             return self.carrier.osmolarity_mosm_per_l
         return self.bag.osmolarity_mosm_per_l
 
+    def final_concentration_mg_per_ml(self, nutrient: str) -> Decimal:
+        """Concentration of a nutrient in what is infused (mixture plus any saline), mg/mL."""
+        return self.bag.nutrient_mg(nutrient) / self.final_volume_ml
+
     @property
     def pump_rate_ml_per_h(self) -> Decimal | None:
         if self.duration_min is None:
@@ -106,6 +111,10 @@ class InfusionPlan:
             "pyridoxine_hcl_mg": fixed(bag.pyridoxine_mg, 0),
             "thiamine_hcl_mg": fixed(bag.thiamine_mg, 0),
             "benzyl_alcohol_mg": fixed(bag.benzyl_alcohol_mg, 0),
+            "concentrations_mg_per_ml": {
+                n.nutrient: fixed(self.final_concentration_mg_per_ml(n.nutrient), 3)
+                for n in bag.nutrients
+            },
             "duration_min": plain(self.duration_min) if self.duration_min is not None else None,
             "magnesium_meq_per_min": fixed(d.magnesium_meq_per_min, 2) if d else None,
             "calcium_meq_per_min": fixed(d.calcium_meq_per_min, 2) if d else None,
