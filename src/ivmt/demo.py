@@ -210,6 +210,7 @@ def demo_logins() -> list[tuple[str, str]]:
         for u, t, f, la, r, md in STAFF
     ]
     logins.append(("pat", "Patient Pat — patient portal"))
+    logins.append(("lena", f"RN Lena Lindqvist — Nurse at {SECOND_CLINIC} only"))
     return logins
 
 

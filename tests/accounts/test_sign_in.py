@@ -115,3 +115,11 @@ def test_staff_without_a_device_are_not_asked_for_a_code_when_the_clinic_does_no
 ) -> None:
     _login(client, "nadia", PASSWORD)
     assert client.get(reverse("patients:list")).status_code == 200
+
+
+def test_failed_sign_ins_of_a_clinics_user_show_on_that_clinics_audit_trail(
+    client: Client, nadia: User, clinic: Clinic
+) -> None:
+    _login(client, "nadia", "wrong-password-123")
+    row = AuditEvent.objects.get(action="login", outcome="denied")
+    assert (row.username, row.clinic_id) == ("nadia", clinic.pk)

@@ -40,9 +40,7 @@ logout_view = public(auth_views.LogoutView.as_view())
 @require_http_methods(["GET", "POST"])
 def choose_clinic(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related(
-        "clinic"
-    )
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("clinic")
     if request.method == "POST":
         raw = request.POST.get("clinic", "")
         chosen = memberships.filter(clinic_id=int(raw)).first() if raw.isdigit() else None

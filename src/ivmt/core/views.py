@@ -56,6 +56,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "events": events,
             "page": page,
             "has_more": has_more,
+            "mrns": _mrns(actor.clinic.pk, {e.patient_id for e in events if e.patient_id}),
         },
         status=status,
     )
+
+
+def _mrns(clinic_id: int, patient_ids: set[int]) -> dict[int, str]:
+    """MRNs for the patient ids on one page, in one query (read through the app registry:
+    the core may not import the patients app)."""
+    from django.apps import apps
+
+    patient_model = apps.get_model("patients", "Patient")
+    rows = patient_model.objects.filter(clinic_id=clinic_id, pk__in=patient_ids)
+    return dict(rows.values_list("pk", "mrn"))

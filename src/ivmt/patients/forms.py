@@ -11,7 +11,10 @@ from ivmt.patients.models import Allergy, Patient
 
 
 def _indication_choices() -> list[tuple[str, str]]:
-    return [(i.code, f"{i.name} ({i.icd10})") for i in indication_catalogue.indications()]
+    return [
+        (i.code, f"{i.name} ({i.icd10})" if i.icd10 else i.name)
+        for i in indication_catalogue.indications()
+    ]
 
 
 def _analyte_choices() -> list[tuple[str, str]]:

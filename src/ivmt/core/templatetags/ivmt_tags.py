@@ -68,3 +68,16 @@ def lab_as_reported(result: Any) -> str:
     except ClinicalError:
         shown = result.value_entered
     return f"{shown.normalize():f} {result.unit_entered}"
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key)
+
+
+@register.filter
+def analyte_name(code: str) -> str:
+    try:
+        return labs.analyte(code).name
+    except ClinicalError:
+        return code
