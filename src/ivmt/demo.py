@@ -7,6 +7,7 @@ on every machine. Dates are relative to today, so the demo never goes stale.
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,10 @@ from ivmt.core.roles import Role
 from ivmt.patients import services
 from ivmt.patients.models import Patient
 from ivmt.scheduling.models import Chair
+
+# Later apps add their demo data through a module with ``load(ctx: DemoContext) -> None``,
+# named here in the order they run (each may rely on the ones before it).
+EXTENSIONS: list[str] = []
 
 DEMO_CLINIC = "Riverside Integrative Medicine"
 SECOND_CLINIC = "Lakeside Infusion Centre"
@@ -151,6 +156,18 @@ MEDICATIONS = {
 
 
 @dataclass(frozen=True)
+class DemoContext:
+    """What the base demo made, for the apps' demo extensions."""
+
+    clinic: Clinic
+    second_clinic: Clinic
+    users: dict[str, User]
+    patients: list[Patient]
+    rng: random.Random
+    today: date
+
+
+@dataclass(frozen=True)
 class Special:
     """Patients who show the screening rules later issues build on."""
 
@@ -264,7 +281,7 @@ def demo_load() -> bool:
     )
     for number in range(1, 4):
         Chair.objects.create(clinic=second, name=f"Bay {number}")
-    users = {}
+    users: dict[str, User] = {}
     for username, title, first, last, role, director in STAFF:
         users[username] = _user(username, title, first, last)
         Membership.objects.create(
@@ -344,6 +361,12 @@ def demo_load() -> bool:
     # Patient Pat's portal account is linked to the first patient's chart.
     pat = _user("pat", "", patients[0].given_name, patients[0].family_name)
     Membership.objects.create(user=pat, clinic=clinic, role=Role.PATIENT, patient=patients[0])
+    users["pat"] = pat
+    context = DemoContext(
+        clinic=clinic, second_clinic=second, users=users, patients=patients, rng=rng, today=today
+    )
+    for module in EXTENSIONS:
+        importlib.import_module(module).load(context)
     return True
 
 

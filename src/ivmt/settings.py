@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "ivmt.patients",
     "ivmt.home",
     "ivmt.scheduling",
+    "ivmt.screening",
+    "ivmt.orders",
+    "ivmt.pharmacy",
 ]
 
 MIDDLEWARE = [

@@ -6,4 +6,7 @@ urlpatterns = [
     path("patients/", include("ivmt.patients.urls")),
     path("manage/", include("ivmt.core.urls")),
     path("manage/", include("ivmt.scheduling.urls")),
+    path("screening/", include("ivmt.screening.urls")),
+    path("orders/", include("ivmt.orders.urls")),
+    path("pharmacy/", include("ivmt.pharmacy.urls")),
 ]

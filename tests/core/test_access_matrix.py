@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from tests.access_ids import URL_IDS
 from tests.conftest import make_member
 
 from ivmt.accounts.models import Clinic, Membership, User
 from ivmt.core.policy import role_may
 from ivmt.core.roles import Role
 from ivmt.patients.models import Patient
-from ivmt.scheduling.models import Chair
 
 
 def _named_patterns() -> list[tuple[str, URLPattern]]:
@@ -41,9 +41,8 @@ PAGES = _named_patterns()
 
 def _url(name: str, pattern: URLPattern, patient: Patient, membership: Membership) -> str:
     """The page's URL for objects of the user's own clinic (ids a new page needs go here)."""
-    chair = Chair.objects.get_or_create(clinic_id=patient.clinic_id, name="Matrix chair")[0]
-    ids = {"patient_id": patient.pk, "membership_id": membership.pk, "chair_id": chair.pk}
-    return reverse(name, kwargs={key: ids[key] for key in pattern.pattern.converters})
+    kwargs = {key: URL_IDS[key](patient, membership) for key in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs)
 
 
 def test_every_page_declares_who_may_open_it() -> None:

@@ -1,0 +1,1 @@
+"""Compounding records, stock lots, bag labels with barcodes, waste and recalls."""
