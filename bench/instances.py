@@ -78,10 +78,8 @@ def _request(index: int, rng: random.Random) -> Request:
     else:
         infusion, observation = rng.randint(30, 60), 15
     duration = placement + infusion + observation
-    if rng.random() < 0.5:
-        preferred = round(rng.gauss(150, 90))
-    else:
-        preferred = rng.randint(0, 450)
+    clustered = rng.random() < 0.5
+    preferred = round(rng.gauss(150, 90)) if clustered else rng.randint(0, 450)
     preferred = max(0, min(preferred, OPEN_MINUTES - duration))
     preferred -= preferred % 5
     return Request(
@@ -126,7 +124,7 @@ def generate_day(chair_load: float, nurse_load: float, seed: int) -> GeneratedDa
         requests=tuple(requests),
         chairs=chair_objs,
         nurses=nurses,
-        pharmacy=Pharmacy(stations=stations, windows=(Window(-90, OPEN_MINUTES),)),
+        pharmacy=Pharmacy(stations=stations, windows=(Window(-90, CHAIR_CLOSE),)),
     )
     return GeneratedDay(
         name=f"c{chair_load}-n{nurse_load}-s{seed}",

@@ -5,6 +5,8 @@ from ivmt.scheduling.solver.fcfs import schedule_fcfs
 from ivmt.scheduling.solver.instance import Chair, DayInstance, Nurse, Pharmacy, Request, Window
 from ivmt.scheduling.solver.objective import Objective, evaluate_plan
 from ivmt.scheduling.solver.plan import Assignment, Plan
+from ivmt.scheduling.solver.result import SolveOptions, SolveResult
+from ivmt.scheduling.solver.solve import solve_day
 
 __all__ = [
     "Assignment",
@@ -16,7 +18,10 @@ __all__ = [
     "Pharmacy",
     "Plan",
     "Request",
+    "SolveOptions",
+    "SolveResult",
     "Window",
     "evaluate_plan",
     "schedule_fcfs",
+    "solve_day",
 ]

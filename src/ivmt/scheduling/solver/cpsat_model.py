@@ -17,6 +17,7 @@ Decisions per request: its start minute, its nurse (one Boolean per able nurse),
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -67,18 +68,39 @@ def _domain(spans: Spans) -> cp_model.Domain:
     return cp_model.Domain.FromIntervals([[lo, hi] for lo, hi in spans])
 
 
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """A request held in place (large-neighbourhood search keeps most requests fixed)."""
+
+    start: int
+    nurse: int
+    group: int
+    prep: int
+
+
 def build_day_model(
-    instance: DayInstance, *, max_start: dict[str, int], required: set[str]
+    instance: DayInstance,
+    *,
+    max_start: dict[str, int],
+    required: set[str],
+    fixed: dict[str, Fixed] | None = None,
+    excluded: frozenset[str] = frozenset(),
+    min_priority: int | None = None,
 ) -> DayModel | None:
     """The model, or None when a required request has no possible start at all.
 
     ``max_start`` caps a request's start (the fairness guard); ``required`` requests must be
-    placed, the others are optional.
+    placed, the others are optional; ``fixed`` requests become constants (fixed intervals), which
+    keeps neighbourhood models small enough to build and presolve in milliseconds; ``excluded``
+    requests are left out (unplaced); ``min_priority`` holds the first objective at a level
+    already reached.
     """
+    fixed = fixed or {}
     model = cp_model.CpModel()
     groups = chair_groups(instance)
     horizon_hi = max(
-        [r.latest_start + r.duration for r in instance.requests] + [n.care_end for n in instance.nurses]
+        [r.latest_start + r.duration for r in instance.requests]
+        + [n.care_end for n in instance.nurses]
     )
     per_nurse_place: list[list[cp_model.IntervalVar]] = [[] for _ in instance.nurses]
     per_nurse_care: list[list[cp_model.IntervalVar]] = [[] for _ in instance.nurses]
@@ -91,6 +113,35 @@ def build_day_model(
     rvars: dict[str, RequestVars] = {}
 
     for r in instance.requests:
+        if r.id in excluded:
+            continue
+        hold = fixed.get(r.id)
+        if hold is not None:
+            one = model.new_constant(1)
+            start_c = model.new_constant(hold.start)
+            v = RequestVars(
+                request=r,
+                present=one,
+                start=start_c,
+                prep=model.new_constant(hold.prep),
+                wait=model.new_constant(r.wait(hold.start)),
+                nurse={hold.nurse: one},
+                group={hold.group: one},
+            )
+            s0 = hold.start
+            per_nurse_place[hold.nurse].append(
+                model.new_fixed_size_interval_var(s0, r.placement_minutes, "")
+            )
+            per_nurse_care[hold.nurse].append(model.new_fixed_size_interval_var(s0, r.duration, ""))
+            per_nurse_end[hold.nurse].append((start_c, one, r.duration))
+            per_group[hold.group].append(model.new_fixed_size_interval_var(s0, r.duration, ""))
+            all_place.append(model.new_fixed_size_interval_var(s0, r.placement_minutes, ""))
+            if r.preparation_minutes > 0:
+                preps.append(
+                    model.new_fixed_size_interval_var(hold.prep, r.preparation_minutes, "")
+                )
+            rvars[r.id] = v
+            continue
         own = request_starts(r, instance.pharmacy, max_start.get(r.id))
         by_nurse = {k: intersect(own, nurse_starts(r, n)) for k, n in enumerate(instance.nurses)}
         by_nurse = {k: s for k, s in by_nurse.items() if s}
@@ -124,7 +175,9 @@ def build_day_model(
             place = model.new_optional_fixed_size_interval_var(
                 start, r.placement_minutes, lit, f"p_{r.id}_{k}"
             )
-            care = model.new_optional_fixed_size_interval_var(start, r.duration, lit, f"c_{r.id}_{k}")
+            care = model.new_optional_fixed_size_interval_var(
+                start, r.duration, lit, f"c_{r.id}_{k}"
+            )
             per_nurse_place[k].append(place)
             per_nurse_care[k].append(care)
             per_nurse_end[k].append((start, lit, r.duration))
@@ -150,9 +203,10 @@ def build_day_model(
     for k, nurse in enumerate(instance.nurses):
         model.add_no_overlap(per_nurse_place[k])
         model.add_cumulative(per_nurse_care[k], [1] * len(per_nurse_care[k]), nurse.max_concurrent)
-    for g in groups:
-        if per_group[g.index]:
-            model.add_cumulative(per_group[g.index], [1] * len(per_group[g.index]), g.capacity)
+    for group in groups:
+        members = per_group[group.index]
+        if members:
+            model.add_cumulative(members, [1] * len(members), group.capacity)
     if preps:
         model.add_cumulative(preps, [1] * len(preps), instance.pharmacy.stations)
     _add_nurse_pool(model, instance, all_place, horizon_hi)
@@ -167,7 +221,8 @@ def build_day_model(
         total = sum(v.request.placement_minutes for v in rvars.values() if k in v.nurse)
         ld = model.new_int_var(0, total, f"load_{k}")
         model.add(
-            ld == sum(v.request.placement_minutes * v.nurse[k] for v in rvars.values() if k in v.nurse)
+            ld
+            == sum(v.request.placement_minutes * v.nurse[k] for v in rvars.values() if k in v.nurse)
         )
         load.append(ld)
     top = max((v.request.placement_minutes for v in rvars.values()), default=0) * len(rvars)
@@ -178,12 +233,15 @@ def build_day_model(
     spread = model.new_int_var(0, top, "load_spread")
     model.add(spread == hi - lo)
 
+    placed_priority = sum(v.request.priority * v.present for v in rvars.values())
+    if min_priority is not None:
+        model.add(placed_priority >= min_priority)
     return DayModel(
         instance=instance,
         model=model,
         groups=groups,
         vars=rvars,
-        placed_priority=sum(v.request.priority * v.present for v in rvars.values()),
+        placed_priority=placed_priority,
         total_wait=sum(v.wait for v in rvars.values()),
         overtime=overtime,
         load=load,
@@ -228,20 +286,20 @@ def _add_nurse_pool(
     cuts = sorted(
         {0, horizon_hi}
         | {n.shift.start for n in instance.nurses}
-        | {n.shift.end for n in instance.nurses}
+        | {n.care_end for n in instance.nurses}
         | {b.start for n in instance.nurses for b in n.breaks}
         | {b.end for n in instance.nurses for b in n.breaks}
     )
     blocks: list[cp_model.IntervalVar] = []
     demands: list[int] = []
-    for lo, hi in zip(cuts, cuts[1:], strict=False):
+    for lo, hi in itertools.pairwise(cuts):
         if hi <= lo:
             continue
         able = sum(
             1
             for n in instance.nurses
             if n.shift.start <= lo
-            and hi <= n.shift.end
+            and hi <= n.care_end
             and not any(b.start < hi and lo < b.end for b in n.breaks)
         )
         if able < count:
@@ -253,7 +311,13 @@ def _add_nurse_pool(
 def add_plan_hint(day: DayModel, plan: Plan) -> None:
     """Hint every decision variable from ``plan`` (a complete, feasible hint when it is valid)."""
     model = day.model
-    model.clear_hints()
+    model.clear_hints()  # type: ignore[no-untyped-call]  # unannotated in ortools 9.15
+
+    def hint(var: cp_model.IntVar, value: int) -> None:
+        domain = model.proto.variables[var.index].domain
+        if not (len(domain) == 2 and domain[0] == domain[1]):
+            model.add_hint(var, value)
+
     nurse_index = {n.id: k for k, n in enumerate(day.instance.nurses)}
     group_of = {c.id: g.index for g in day.groups for c in g.chairs}
     placed = plan.by_request()
@@ -262,34 +326,37 @@ def add_plan_hint(day: DayModel, plan: Plan) -> None:
     for rid, v in day.vars.items():
         a = placed.get(rid)
         if a is None:
-            if not _is_constant(v.present):
-                model.add_hint(v.present, 0)
-            for lit in v.nurse.values():
-                model.add_hint(lit, 0)
-            for lit in v.group.values():
-                model.add_hint(lit, 0)
+            hint(v.present, 0)
+            for lit in [*v.nurse.values(), *v.group.values()]:
+                hint(lit, 0)
             continue
         r = v.request
-        if not _is_constant(v.present):
-            model.add_hint(v.present, 1)
-        model.add_hint(v.start, a.start)
-        model.add_hint(v.wait, r.wait(a.start))
-        model.add_hint(v.prep, a.prep_start)
+        hint(v.present, 1)
+        hint(v.start, a.start)
+        hint(v.wait, r.wait(a.start))
+        hint(v.prep, a.prep_start)
         k, g = nurse_index[a.nurse_id], group_of[a.chair_id]
         for kk, lit in v.nurse.items():
-            model.add_hint(lit, 1 if kk == k else 0)
+            hint(lit, 1 if kk == k else 0)
         for gg, lit in v.group.items():
-            model.add_hint(lit, 1 if gg == g else 0)
+            hint(lit, 1 if gg == g else 0)
         last_end[k] = max(last_end.get(k, a.start + r.duration), a.start + r.duration)
         loads[k] += r.placement_minutes
     for k, nurse in enumerate(day.instance.nurses):
-        model.add_hint(day.overtime[k], max(0, last_end.get(k, 0) - nurse.shift.end))
-        model.add_hint(day.load[k], loads[k])
-    model.add_hint(day.load_max, max(loads))
-    model.add_hint(day.load_min, min(loads))
-    model.add_hint(day.spread, max(loads) - min(loads))
+        hint(day.overtime[k], max(0, last_end.get(k, 0) - nurse.shift.end))
+        hint(day.load[k], loads[k])
+    hint(day.load_max, max(loads))
+    hint(day.load_min, min(loads))
+    hint(day.spread, max(loads) - min(loads))
 
 
-def _is_constant(var: cp_model.IntVar) -> bool:
-    proto = var.proto  # type: ignore[attr-defined]  # IntVar.proto is untyped in the stubs
-    return len(proto.domain) == 2 and proto.domain[0] == proto.domain[1]
+def fixed_from_plan(
+    day_groups: list[ChairGroup], instance: DayInstance, plan: Plan
+) -> dict[str, Fixed]:
+    """Every assignment of ``plan`` as a ``Fixed`` placement."""
+    nurse_index = {n.id: k for k, n in enumerate(instance.nurses)}
+    group_of = {c.id: g.index for g in day_groups for c in g.chairs}
+    return {
+        a.request_id: Fixed(a.start, nurse_index[a.nurse_id], group_of[a.chair_id], a.prep_start)
+        for a in plan.assignments
+    }

@@ -20,6 +20,7 @@ checker can trust their input (STYLE.md: validate at the boundary).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from ivmt.scheduling.solver.errors import InvalidInstanceError
@@ -127,10 +128,11 @@ class Chair:
 class Nurse:
     """A nurse's shift for the day.
 
-    Placements must lie inside the shift and outside every break. Patients may still be
-    infusing or under observation during a break (a colleague covers, as clinics do), but they
-    count against the nurse's cap. A visit must end by ``shift.end + max_overtime_minutes``;
-    every minute a nurse's last patient leaves after ``shift.end`` is overtime.
+    The nurse works from ``shift.start`` and may stay up to ``max_overtime_minutes`` after
+    ``shift.end``: placements and visits must lie inside that span, and placements outside every
+    break. Every minute the nurse's last patient leaves after ``shift.end`` is overtime. Patients
+    may still be infusing or under observation during a break (a colleague covers, as clinics
+    do), but they count against the nurse's cap.
     """
 
     id: str
@@ -141,7 +143,7 @@ class Nurse:
 
     @property
     def care_end(self) -> int:
-        """Latest minute a patient of this nurse may leave."""
+        """End of the nurse's working span: the shift plus the overtime allowed."""
         return self.shift.end + self.max_overtime_minutes
 
 
@@ -223,6 +225,6 @@ def _unique(kind: str, ids: list[str]) -> None:
 
 
 def _disjoint_sorted(what: str, windows: tuple[Window, ...]) -> None:
-    for before, after in zip(windows, windows[1:], strict=False):
+    for before, after in itertools.pairwise(windows):
         if after.start < before.end:
             raise InvalidInstanceError(f"{what} must be sorted and must not overlap")

@@ -19,22 +19,36 @@ from __future__ import annotations
 import random
 import time
 
-from ortools.sat.python import cp_model
-
-from ivmt.scheduling.solver.cpsat_model import DayModel, add_plan_hint
+from ivmt.scheduling.solver.cpsat_model import (
+    DayModel,
+    add_plan_hint,
+    build_day_model,
+    fixed_from_plan,
+)
 from ivmt.scheduling.solver.cpsat_run import make_solver, run
 from ivmt.scheduling.solver.plan import Plan
 from ivmt.scheduling.solver.result import SolveOptions
 
 _MIN_FREE = 8
 _MAX_FREE = 60
-_ROUND_BUDGET_S = 0.4
+_ROUND_BUDGET_S = 0.2
 
 
 def improve_wait(
-    day: DayModel, incumbent: Plan, options: SolveOptions, *, budget_s: float, known_bound: int
+    day: DayModel,
+    incumbent: Plan,
+    options: SolveOptions,
+    *,
+    caps: dict[str, int],
+    budget_s: float,
+    known_bound: int,
+    min_priority: int | None,
 ) -> tuple[Plan, int | None, dict[str, float]]:
-    """Best plan found for total wait, CP-SAT's proven bound (None if not run) and statistics."""
+    """Best plan found for total wait, a proven optimum if one was found, and statistics.
+
+    ``min_priority`` is None when every request must be placed, otherwise the placed priority
+    that every plan must keep (requests may then be swapped in and out).
+    """
     day.model.minimize(day.total_wait)
     if not options.use_lns:
         add_plan_hint(day, incumbent)
@@ -45,41 +59,64 @@ def improve_wait(
         bound = int(outcome.best_bound + 0.999) if outcome.plan is not None else None
         return plan, bound, {"cp_sat_s": outcome.wall_s}
 
-    rng = random.Random(options.seed)
+    rng = random.Random(options.seed)  # noqa: S311  # search diversification, not security
     began = time.perf_counter()
     work_budget = budget_s * options.work_units_per_second
     used_work = 0.0
     best, best_wait = incumbent, _wait(day, incumbent)
     size = 24
-    rounds = improved = 0
-    while best_wait > known_bound:
-        wall_left = budget_s - (time.perf_counter() - began)
+    rounds = improved = optimal = 0
+    build_s = solve_s = 0.0
+    proven: int | None = None
+    while best_wait > known_bound and proven is None:
+        elapsed = time.perf_counter() - began
+        wall_left = budget_s - elapsed
         if options.deterministic:
-            if used_work >= work_budget or wall_left * options.hard_stop_factor <= 0:
+            if used_work >= work_budget or elapsed >= budget_s * options.hard_stop_factor:
                 break
-            round_s = min(_ROUND_BUDGET_S, (work_budget - used_work) / options.work_units_per_second)
+            round_s = min(
+                _ROUND_BUDGET_S, (work_budget - used_work) / options.work_units_per_second
+            )
         else:
             if wall_left <= 0.02:
                 break
             round_s = min(_ROUND_BUDGET_S, wall_left)
+        built = time.perf_counter()
         free = _neighbourhood(day, best, rng, size, rounds)
-        sub = _fixed_copy(day, best, free)
+        sub = _fixed_model(day, best, free, caps, min_priority)
         add_plan_hint(sub, best)
         sub.model.minimize(sub.total_wait)
+        build_s += time.perf_counter() - built
         outcome = run(sub, make_solver(options, round_s, 10 + rounds))
+        solve_s += outcome.wall_s
+        optimal += outcome.status == "OPTIMAL"
         used_work += outcome.work
         rounds += 1
+        if outcome.status == "OPTIMAL" and len(free) == len(day.instance.requests):
+            # Everything was free and solved to optimality: nothing left to improve.
+            proven = int(outcome.objective_value)
         if outcome.plan is not None:
             wait = _wait(day, outcome.plan)
             if wait < best_wait:
                 improved += 1
             if wait <= best_wait:
                 best, best_wait = outcome.plan, wait
-        if outcome.status == "OPTIMAL":
-            size = min(_MAX_FREE, size + 2)
-        else:
-            size = max(_MIN_FREE, size - 3)
-    return best, None, {"lns_rounds": rounds, "lns_improved": improved, "lns_work": used_work}
+        # Grow while neighbourhoods are solved to optimality, shrink fast when they time out.
+        grown = min(_MAX_FREE, size + 2)
+        size = grown if outcome.status == "OPTIMAL" else max(_MIN_FREE, size - 3)
+    return (
+        best,
+        proven,
+        {
+            "lns_rounds": rounds,
+            "lns_improved": improved,
+            "lns_optimal": optimal,
+            "lns_work": used_work,
+            "lns_build_s": build_s,
+            "lns_solve_s": solve_s,
+            "lns_last_size": size,
+        },
+    )
 
 
 def _wait(day: DayModel, plan: Plan) -> int:
@@ -87,59 +124,53 @@ def _wait(day: DayModel, plan: Plan) -> int:
     return sum(requests[a.request_id].wait(a.start) for a in plan.assignments)
 
 
-def _neighbourhood(day: DayModel, plan: Plan, rng: random.Random, size: int, round_no: int) -> set[str]:
-    """Ids of the requests to free this round."""
-    requests = day.instance.requests_by_id
-    assignments = list(plan.assignments)
-    waiting = [a for a in assignments if requests[a.request_id].wait(a.start) > 0]
-    pivot = rng.choice(waiting or assignments)
-    centre = pivot.start
-    if round_no % 3 == 2:
-        pool = [a for a in assignments if a.nurse_id == pivot.nurse_id] or assignments
-    else:
-        pool = assignments
+def _neighbourhood(
+    day: DayModel, plan: Plan, rng: random.Random, size: int, round_no: int
+) -> set[str]:
+    """Ids of the requests to free this round (placed or not)."""
+    requests = day.instance.requests
+    placed = plan.by_request()
+    waiting = [
+        a for a in placed.values() if day.instance.requests_by_id[a.request_id].wait(a.start)
+    ]
+    pivot = rng.choice(waiting or list(placed.values()) or [None])
+    centre = pivot.start if pivot is not None else rng.choice(requests).preferred_start
+    same_nurse = round_no % 3 == 2 and pivot is not None
 
-    def distance(a: object) -> int:
-        assert isinstance(a, type(pivot))
-        r = requests[a.request_id]
-        return min(abs(a.start - centre), abs(r.preferred_start - centre))
+    def distance(rid: str, preferred: int) -> int:
+        a = placed.get(rid)
+        if a is None:
+            return abs(preferred - centre)
+        return min(abs(a.start - centre), abs(preferred - centre))
 
-    ranked = sorted(pool, key=lambda a: (distance(a), rng.random()))
-    return {a.request_id for a in ranked[:size]}
+    pool = [
+        r
+        for r in requests
+        if not same_nurse
+        or (r.id in placed and pivot is not None and placed[r.id].nurse_id == pivot.nurse_id)
+    ]
+    ranked = sorted(pool, key=lambda r: (distance(r.id, r.preferred_start), rng.random()))
+    return {r.id for r in ranked[:size]}
 
 
-def _fixed_copy(day: DayModel, plan: Plan, free: set[str]) -> DayModel:
-    """A copy of ``day`` where every request outside ``free`` keeps its start, nurse and group."""
-    model = day.model.clone()
-    proto = model.proto
-    nurse_index = {n.id: k for k, n in enumerate(day.instance.nurses)}
-    group_of = {c.id: g.index for g in day.groups for c in g.chairs}
-
-    def fix(var: cp_model.IntVar, value: int) -> None:
-        domain = proto.variables[var.index].domain
-        domain.clear()
-        domain.extend([value, value])
-
-    for a in plan.assignments:
-        if a.request_id in free:
-            continue
-        v = day.vars[a.request_id]
-        fix(v.start, a.start)
-        k, g = nurse_index[a.nurse_id], group_of[a.chair_id]
-        for kk, lit in v.nurse.items():
-            fix(lit, 1 if kk == k else 0)
-        for gg, lit in v.group.items():
-            fix(lit, 1 if gg == g else 0)
-    return DayModel(
-        instance=day.instance,
-        model=model,
-        groups=day.groups,
-        vars=day.vars,
-        placed_priority=day.placed_priority,
-        total_wait=day.total_wait,
-        overtime=day.overtime,
-        load=day.load,
-        load_max=day.load_max,
-        load_min=day.load_min,
-        spread=day.spread,
+def _fixed_model(
+    day: DayModel, plan: Plan, free: set[str], caps: dict[str, int], min_priority: int | None
+) -> DayModel:
+    """A model of the day where every request outside ``free`` keeps its place (or stays out)."""
+    held = fixed_from_plan(day.groups, day.instance, plan)
+    fixed = {rid: f for rid, f in held.items() if rid not in free}
+    excluded = frozenset(
+        r.id for r in day.instance.requests if r.id not in held and r.id not in free
     )
+    everyone = {r.id for r in day.instance.requests}
+    sub = build_day_model(
+        day.instance,
+        max_start=caps,
+        required=everyone if min_priority is None else set(),
+        fixed=fixed,
+        excluded=excluded,
+        min_priority=min_priority,
+    )
+    if sub is None:  # the incumbent is a solution of this model
+        raise AssertionError("neighbourhood model has no start for a freed request")
+    return sub

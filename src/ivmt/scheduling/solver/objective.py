@@ -46,7 +46,9 @@ def evaluate_plan(instance: DayInstance, plan: Plan) -> Objective:
         last_departure[a.nurse_id] = max(last_departure.get(a.nurse_id, end), end)
         load[a.nurse_id] += r.placement_minutes
     overtime = sum(
-        max(0, last_departure[n.id] - n.shift.end) for n in instance.nurses if n.id in last_departure
+        max(0, last_departure[n.id] - n.shift.end)
+        for n in instance.nurses
+        if n.id in last_departure
     )
     return Objective(
         placed_priority=sum(requests[a.request_id].priority for a in plan.assignments),

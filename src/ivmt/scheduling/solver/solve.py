@@ -5,9 +5,9 @@ first moment (the first-come-first-served plan seeds the chain and also sets the
 guard):
 
 1. most priority placed: skipped when the baseline already places everyone, otherwise a short
-   CP-SAT search; the set of placed requests is then frozen. Freezing the set keeps the later
-   stages and the lower bound simple at the price of never trading one placed request for
-   another of equal priority later on.
+   CP-SAT search. Later stages keep the placed priority at the level reached but may swap which
+   requests are placed (freezing the set was tried first: the brute-force tests caught it
+   missing optima where two equal-priority requests compete for one slot).
 2. least total wait: the bulk of the budget, spent in large-neighbourhood search (``lns.py``)
    because plain CP-SAT on two cores stalls far from the optimum on 100-request days.
 3. least overtime with total wait held at its stage-2 value.
@@ -64,7 +64,8 @@ def solve_day(instance: DayInstance, options: SolveOptions | None = None) -> Sol
         return budget - (time.perf_counter() - began)
 
     # Stage 1: most priority placed.
-    placed = {a.request_id for a in baseline.assignments}
+    everyone = {r.id for r in instance.requests}
+    min_priority: int | None = None
     if baseline.unplaced:
         day = build_day_model(instance, max_start=caps, required=set())
         if day is not None:
@@ -73,54 +74,59 @@ def solve_day(instance: DayInstance, options: SolveOptions | None = None) -> Sol
             outcome = run(day, make_solver(options, budget * _STAGE1_SHARE, 1))
             if outcome.plan is not None and _better_placed(instance, outcome.plan, best):
                 best = outcome.plan
-            placed = {a.request_id for a in best.assignments}
             stats["stage1_s"] = outcome.wall_s
-
-    frozen = _restricted(instance, placed)
-    day = build_day_model(frozen, max_start=caps, required=placed)
-    if day is None:  # cannot happen: the incumbent places exactly this set
-        raise AssertionError("the placed set has no model")
-    sub_best = _restrict_plan(best, placed)
+        min_priority = evaluate_plan(instance, best).placed_priority
+        if min_priority == sum(r.priority for r in instance.requests):
+            min_priority = None
+    required = everyone if min_priority is None else set()
+    day = build_day_model(instance, max_start=caps, required=required, min_priority=min_priority)
+    if day is None:  # cannot happen: the incumbent is a solution
+        raise AssertionError("the day has no model")
 
     # Stage 2: least total wait.
     bounds: dict[str, int] = {}
     stage2_budget = max(0.0, remaining() - budget * 2 * _POLISH_SHARE)
     if options.compute_bound:
         bound_began = time.perf_counter()
-        bounds = wait_lower_bounds(frozen, caps, time_limit_s=stage2_budget * 0.25)
+        bounds = wait_lower_bounds(
+            instance, caps, time_limit_s=stage2_budget * 0.3, min_priority=min_priority
+        )
         stats["bound_s"] = time.perf_counter() - bound_began
     best_lb = max(bounds.values(), default=0)
-    sub_best, cp_bound, stage_stats = improve_wait(
-        day, sub_best, options, budget_s=max(0.0, remaining() - budget * 2 * _POLISH_SHARE),
+    best, proven, stage_stats = improve_wait(
+        day,
+        best,
+        options,
+        caps=caps,
+        budget_s=max(0.0, remaining() - budget * 2 * _POLISH_SHARE),
         known_bound=best_lb,
+        min_priority=min_priority,
     )
     stats.update(stage_stats)
-    if cp_bound is not None:
-        bounds["cp_sat"] = cp_bound
+    if proven is not None:
+        bounds["cp_sat"] = proven
     best_lb = max(bounds.values(), default=0)
-    wait = evaluate_plan(frozen, sub_best).total_wait
+    wait = evaluate_plan(instance, best).total_wait
 
     # Stages 3 and 4: overtime, then nurse load, each with the earlier values held.
     for name, target in (("overtime", "overtime"), ("nurse_load", "spread")):
-        add_plan_hint(day, sub_best)
+        add_plan_hint(day, best)
         day.model.add(day.total_wait <= wait)
         if target == "overtime":
             day.model.minimize(sum(day.overtime))
         else:
-            held = evaluate_plan(frozen, sub_best).overtime
+            held = evaluate_plan(instance, best).overtime
             day.model.add(sum(day.overtime) <= held)
             day.model.minimize(day.spread)
         outcome = run(day, make_solver(options, max(0.05, budget * _POLISH_SHARE), 3))
-        if outcome.plan is not None and evaluate_plan(frozen, outcome.plan).key() <= evaluate_plan(
-            frozen, sub_best
-        ).key():
-            sub_best = outcome.plan
+        if (
+            outcome.plan is not None
+            and evaluate_plan(instance, outcome.plan).key() <= evaluate_plan(instance, best).key()
+        ):
+            best = outcome.plan
         stats[f"{name}_s"] = outcome.wall_s
 
-    plan = Plan.of(
-        list(sub_best.assignments),
-        [r.id for r in instance.requests if r.id not in placed],
-    )
+    plan = best
     objective = evaluate_plan(instance, plan)
     lower = min(best_lb, objective.total_wait)
     status = "OPTIMAL_WAIT" if lower == objective.total_wait else "FEASIBLE"
@@ -141,19 +147,6 @@ def solve_day(instance: DayInstance, options: SolveOptions | None = None) -> Sol
 def _better_placed(instance: DayInstance, candidate: Plan, incumbent: Plan) -> bool:
     a, b = evaluate_plan(instance, candidate), evaluate_plan(instance, incumbent)
     return a.placed_priority > b.placed_priority
-
-
-def _restricted(instance: DayInstance, placed: set[str]) -> DayInstance:
-    return DayInstance(
-        requests=tuple(r for r in instance.requests if r.id in placed),
-        chairs=instance.chairs,
-        nurses=instance.nurses,
-        pharmacy=instance.pharmacy,
-    )
-
-
-def _restrict_plan(plan: Plan, placed: set[str]) -> Plan:
-    return Plan.of([a for a in plan.assignments if a.request_id in placed], [])
 
 
 __all__ = ["DayModel", "fairness_caps", "solve_day"]

@@ -42,9 +42,9 @@ def chair_starts(request: Request, group: ChairGroup) -> Spans:
 
 
 def nurse_starts(request: Request, nurse: Nurse) -> Spans:
-    """Starts where the nurse can place the IV (on shift, off break) and stay until departure."""
+    """Starts where the nurse can place the IV (at work, off break) and stay until departure."""
     p = request.placement_minutes
-    last = min(nurse.shift.end - p, nurse.care_end - request.duration)
+    last = nurse.care_end - request.duration
     allowed = normalise([(nurse.shift.start, last)])
     # A placement [t, t+p) overlaps break [b0, b1) exactly when b0-p < t < b1.
     blocked = normalise([(b.start - p + 1, b.end - 1) for b in nurse.breaks])

@@ -29,7 +29,9 @@ class Timeline:
 
     def __init__(self, instance: DayInstance) -> None:
         self.instance = instance
-        lows = [0] + [r.earliest_start + r.placement_minutes - r.bud_minutes for r in instance.requests]
+        lows = [0] + [
+            r.earliest_start + r.placement_minutes - r.bud_minutes for r in instance.requests
+        ]
         highs = [r.latest_start + r.duration for r in instance.requests]
         highs += [n.care_end for n in instance.nurses]
         highs += [w.end for c in instance.chairs for w in c.windows]
@@ -93,9 +95,7 @@ class Timeline:
         if chair_index is None:
             return None
         nurses = [
-            k
-            for k, nurse in enumerate(self.instance.nurses)
-            if self._nurse_ok(r, k, nurse, t)
+            k for k, nurse in enumerate(self.instance.nurses) if self._nurse_ok(r, k, nurse, t)
         ]
         if not nurses:
             return None
