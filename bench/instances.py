@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from ivmt.scheduling.solver import Chair, DayInstance, Nurse, Pharmacy, Request, Window
 
@@ -137,3 +138,97 @@ def generate_day(chair_load: float, nurse_load: float, seed: int) -> GeneratedDa
         ),
         instance=instance,
     )
+
+
+# --- 12-week series stream -------------------------------------------------------------------
+
+STREAM_CHAIRS = 8
+STREAM_WEEKS = 12
+LOADING_DOSES = 6
+MAINTENANCE_DOSES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPatient:
+    """A patient whose series starts on ``start`` (possibly before the horizon: maintenance)."""
+
+    id: str
+    start: date
+    weekday: int
+    minute: int
+    duration: int
+    cancelled: frozenset[int]
+    no_show: frozenset[int]
+    cancel_after_days: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStream:
+    """Patients in booking order, the horizon and the clinic's closed days."""
+
+    first_day: date
+    last_day: date
+    chairs: int
+    closed_days: frozenset[date]
+    patients: tuple[StreamPatient, ...]
+
+
+def dose_dates(patient: StreamPatient) -> list[tuple[int, date, int]]:
+    """(index, target date, interval): six weekly doses, then six four-weekly maintenance doses."""
+    first = patient.start + timedelta(days=(patient.weekday - patient.start.weekday()) % 7)
+    out = []
+    day = first
+    for i in range(LOADING_DOSES + MAINTENANCE_DOSES):
+        interval = 7 if i < LOADING_DOSES else 28
+        if i:
+            day += timedelta(days=interval)
+        out.append((i, day, interval))
+    return out
+
+
+def generate_series_stream(chair_load: float, seed: int) -> SeriesStream:
+    """Patients enough to fill ``chair_load`` of the chairs over 12 weeks (Mon-Fri, 9 h/day).
+
+    Each series is six weekly loading doses then six four-weekly maintenance doses (about six
+    months). Series start uniformly from 26 weeks before the horizon (patients already in
+    maintenance) to its last week, so the number of patients under treatment, and with it the
+    load, is steady across the twelve weeks; 10 % of doses are later cancelled (freeing the
+    slot), 5 % are no-shows (the slot stays used). Preferred times cluster mid-morning like the
+    day instances. The load counts every requested session, cancelled ones included.
+    """
+    rng = random.Random(f"stream-{chair_load}-{seed}")
+    first_day = date(2026, 3, 2)  # a Monday
+    last_day = first_day + timedelta(weeks=STREAM_WEEKS) - timedelta(days=1)
+    closed = frozenset({first_day + timedelta(weeks=5, days=4)})  # a bank-holiday Friday
+    open_days = sum(
+        1
+        for k in range(STREAM_WEEKS * 7)
+        if (first_day + timedelta(days=k)).weekday() < 5
+        and first_day + timedelta(days=k) not in closed
+    )
+    capacity = open_days * STREAM_CHAIRS * OPEN_MINUTES
+    patients: list[StreamPatient] = []
+    booked = 0.0
+    while booked < chair_load * capacity:
+        start = first_day + timedelta(days=rng.randint(-26 * 7, STREAM_WEEKS * 7 - 7))
+        clustered = rng.random() < 0.5
+        minute = round(rng.gauss(150, 90)) if clustered else rng.randint(0, 450)
+        duration = rng.randint(60, 90)
+        minute = max(0, min(minute - minute % 15, OPEN_MINUTES - duration))
+        p = StreamPatient(
+            id=f"P{len(patients) + 1:04d}",
+            start=start,
+            weekday=rng.randint(0, 4),
+            minute=minute,
+            duration=duration,
+            cancelled=frozenset(i for i in range(40) if rng.random() < 0.10),
+            no_show=frozenset(i for i in range(40) if rng.random() < 0.05),
+            cancel_after_days=tuple(rng.randint(0, 60) for _ in range(40)),
+        )
+        # Requested sessions count toward the load, cancelled ones included: the load is what
+        # the front desk is asked to book, and cancellations free slots only later.
+        in_horizon = [i for i, d, _ in dose_dates(p) if first_day <= d <= last_day]
+        booked += len(in_horizon) * duration
+        patients.append(p)
+    patients.sort(key=lambda p: (p.start, p.id))
+    return SeriesStream(first_day, last_day, STREAM_CHAIRS, closed, tuple(patients))

@@ -66,11 +66,27 @@ def test_reports_a_conflict_when_no_day_in_the_tolerance_has_a_free_chair() -> N
     occupancy = {MONDAY + timedelta(days=k): full for k in range(-3, 4)}
 
     proposal = book_series(
-        weekly_then_monthly()[:1], chairs=CHAIRS, occupancy=occupancy, rules=RULES
+        weekly_then_monthly()[:1],
+        chairs=CHAIRS,
+        occupancy=occupancy,
+        rules=RULES,
+        may_shift_series=False,
     )
 
     assert proposal.decisions[0].chosen is None
     assert "no free chair" in proposal.decisions[0].conflicts[-1]
+
+
+def test_moves_a_new_series_to_another_weekday_when_its_weekday_is_full_for_weeks() -> None:
+    full = {c: [Window(0, 540)] for c in CHAIRS}
+    mondays = {MONDAY + timedelta(weeks=k): full for k in range(6)}
+    doses = weekly_then_monthly()[:4]
+
+    proposal = book_series(doses, chairs=CHAIRS, occupancy=mondays, rules=RULES)
+
+    assert proposal.shift_days == 1
+    assert [c.day.weekday() for c in proposal.chosen] == [1, 1, 1, 1]
+    assert all(c.on_target_day for c in proposal.chosen)
 
 
 def test_refuses_a_series_without_chairs() -> None:
