@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.pharmacy.matrix_ids import ORDER_AND_PHARMACY_IDS
+
 from ivmt.accounts.models import Membership
 from ivmt.patients.models import Patient
 from ivmt.scheduling.models import Chair
@@ -21,4 +23,5 @@ URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     "patient_id": lambda patient, membership: patient.pk,
     "membership_id": lambda patient, membership: membership.pk,
     "chair_id": _chair,
+    **ORDER_AND_PHARMACY_IDS,  # order_id, dose_id, record_id, lot_id
 }

@@ -24,6 +24,21 @@ POLICY: dict[str, frozenset[Role]] = {
     "clinic.configure": frozenset({M}),
     "staff.manage": frozenset({M}),
     "knowledge.view": frozenset({P, N, RX, M}),
+    # Course orders: clinical staff read them; only a physician writes and signs one; the
+    # medical director (checked in the service) sets the clinic's prescribing limits.
+    "orders.view": frozenset({P, N, RX}),
+    "orders.prescribe": frozenset({P}),
+    "orders.configure": frozenset({P}),
+    # Pharmacy: pharmacists compound and verify (never both on one bag: checked in the
+    # service); nurses and physicians read bags and record them given at the chair; the
+    # manager sees stock and prices and sets the compounding category with the pharmacists.
+    "pharmacy.compound": frozenset({RX}),
+    "pharmacy.bag_view": frozenset({P, N, RX}),
+    "pharmacy.administer": frozenset({P, N}),
+    "pharmacy.stock_view": frozenset({RX, M}),
+    "pharmacy.stock_receive": frozenset({RX}),
+    "pharmacy.recall": frozenset({P, RX}),
+    "pharmacy.configure": frozenset({RX, M}),
     # The patient portal: a patient sees their own chart summary and nothing else.
     "portal.view": frozenset({Role.PATIENT}),
 }

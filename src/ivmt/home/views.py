@@ -11,8 +11,10 @@ from ivmt.core.access import actor_from_request, requires, signed_in
 from ivmt.core.audit import audit_record
 from ivmt.core.roles import Role
 from ivmt.core.selectors import audit_counts_today
+from ivmt.orders.selectors import drafts_awaiting_signature
 from ivmt.patients.models import LabResult, Patient
 from ivmt.patients.selectors import portal_chart
+from ivmt.pharmacy.selectors import queue_count
 
 RECENT_DAYS = 30
 
@@ -51,6 +53,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ip=actor.ip,
             detail="patient lists shown",
         )
+    if actor.may("orders.prescribe"):
+        context["unsigned_drafts"] = drafts_awaiting_signature(actor=actor)
+    if actor.may("pharmacy.compound"):
+        context["pharmacy_queue"] = queue_count(actor=actor)
     if actor.role == Role.MANAGER:
         context["audit_today"] = audit_counts_today(actor=actor)
         context["staff"] = list(
