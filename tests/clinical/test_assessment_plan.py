@@ -87,3 +87,21 @@ def test_keys_identify_visits_by_dose():
     plan = _plan("seed_clinic", ("asthma",))
     keys = [a.key for a in plan]
     assert "visit:2" in keys and "week_6" in keys and len(keys) == len(set(keys))
+
+
+def test_seed_clinic_week_6_review_may_end_loading_and_choose_monthly_maintenance():
+    plan = _plan(
+        "seed_clinic", ("fibromyalgia",), doses={"loading": 6}, intervals={"maintenance": 28}
+    )
+    doses = [a for a in plan if a.timepoint == "visit"]
+    schedule = expand(
+        "seed_clinic", MONDAY, WEEKENDS, doses={"loading": 6}, intervals={"maintenance": 28}
+    )
+    loading = [d for d in schedule.doses if d.phase_id == "loading"]
+    maintenance = [d for d in schedule.doses if d.phase_id == "maintenance"]
+    assert len(loading) == 6
+    assert maintenance[0].date == loading[-1].date + timedelta(days=28)
+    # The week-6 review and the end of the (shortened) loading fall on the same day.
+    reviews = {r.id: r.date for r in schedule.reviews}
+    assert reviews["week_6_review"] == reviews["end_of_loading_review"]
+    assert doses[-1].dose_number == 12
