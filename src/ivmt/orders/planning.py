@@ -51,15 +51,16 @@ class OrderInput:
 
 
 def order_input(order: CourseOrder) -> OrderInput:
+    # normalize(): the columns' fixed places (45.0 min, 5.00 mL) are storage, not precision.
     return OrderInput(
         formula_id=order.formula_id,
         route_id=order.route_id,
-        duration_min=order.duration_min,
-        volumes_ml=order.volumes_ml(),
+        duration_min=order.duration_min.normalize(),
+        volumes_ml={k: v.normalize() for k, v in order.volumes_ml().items()},
         protocol_id=order.protocol_id,
         start_date=order.start_date,
-        into_saline_ml=order.into_saline_ml,
-        flush_saline_ml=order.flush_saline_ml,
+        into_saline_ml=_normal(order.into_saline_ml),
+        flush_saline_ml=_normal(order.flush_saline_ml),
         phase_doses={str(k): int(v) for k, v in (order.phase_doses or {}).items()},
         phase_intervals={str(k): int(v) for k, v in (order.phase_intervals or {}).items()},
     )
@@ -68,6 +69,10 @@ def order_input(order: CourseOrder) -> OrderInput:
 def clinic_today(clinic: Clinic) -> date:
     """Today in the clinic's own time zone (services may run outside a request)."""
     return timezone.localdate(timezone=clinic.zone)
+
+
+def _normal(value: Decimal | None) -> Decimal | None:
+    return value.normalize() if value is not None else None
 
 
 def osmolarity_limit_id(clinic: Clinic) -> str:

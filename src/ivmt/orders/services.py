@@ -29,6 +29,7 @@ from ivmt.clinical.protocols import Schedule
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
 from ivmt.core.models import AuditEvent
+from ivmt.orders.errors import AuditedRefusal, audited_refusals
 from ivmt.orders.models import CourseOrder, OrderLine, OrderSettings, PlannedDose, PlannedReview
 from ivmt.orders.planning import (
     OrderInput,
@@ -263,7 +264,7 @@ def course_order_sign(
     actor.require("orders.prescribe", patient_id=order.patient_id)
     _own(actor, order.clinic_id)
     override_reason = override_reason.strip()
-    with transaction.atomic():
+    with audited_refusals(actor), transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=order.patient_id)
         current = CourseOrder.objects.select_for_update().get(pk=order.pk)
         _refuse_unless_current_draft(current, expected_version)
@@ -274,9 +275,13 @@ def course_order_sign(
         )
         gate = screening_gate(patient=patient)
         if not gate.allowed:
-            _audit(actor, "order.sign", current, "no approved screening", AuditEvent.Outcome.DENIED)
-            raise ValidationError(
-                f"Signing needs an approved, current screening of this patient: {gate.reason}"
+            raise AuditedRefusal(
+                f"Signing needs an approved, current screening of this patient: {gate.reason}",
+                action="order.sign",
+                detail="no approved current screening",
+                patient_id=current.patient_id,
+                object_type="courseorder",
+                object_id=current.pk,
             )
         # The plan is computed from the stored draft, never from the browser's copy.
         chosen = order_input(current)

@@ -20,6 +20,7 @@ from datetime import tzinfo
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from ivmt.clinical.infusion_plan import InfusionPlan
@@ -76,16 +77,23 @@ def bag_label_pdf(record: CompoundingRecord, plan: InfusionPlan, zone: tzinfo) -
 
     for row in content_rows(plan):
         left = f"{row.name} {row.volume_ml} mL"
-        size = _fit(canvas, left, bold, 6.2, usable * 0.48)
+        size = _fit(canvas, left, bold, 6.4, usable * 0.62)
         canvas.drawString(MARGIN, y, left)
-        _fit(canvas, row.amounts, regular, min(size, 5.8), usable * 0.52)
-        canvas.drawRightString(width - MARGIN, y, row.amounts)
+        beside = usable - stringWidth(left, bold, size) - 6
+        if stringWidth(row.amounts, regular, 5.8) <= beside:
+            canvas.setFont(regular, 5.8)
+            canvas.drawRightString(width - MARGIN, y, row.amounts)
+        else:  # too long to share the line: its own lines, right-aligned under the name
+            canvas.setFont(regular, 5.6)
+            for part in simpleSplit(row.amounts, regular, 5.6, usable):
+                y -= 6.2
+                canvas.drawRightString(width - MARGIN, y, part)
         y -= 7.2
     y -= 1.5
     canvas.line(MARGIN, y + 5, width - MARGIN, y + 5)
 
     route = plan.route.name
-    duration = plain(plan.duration_min) if plan.duration_min is not None else "?"
+    duration = plain(plan.duration_min.normalize()) if plan.duration_min is not None else "?"
     summary = plan.summary()
     rate = f" at {summary['pump_rate_ml_per_h']} mL/h" if summary["pump_rate_ml_per_h"] else ""
     total = f"Total {summary['total_volume_ml']} mL · {route} over {duration} min{rate}"
@@ -101,11 +109,12 @@ def bag_label_pdf(record: CompoundingRecord, plan: InfusionPlan, zone: tzinfo) -
     canvas.drawRightString(width - MARGIN, y, store)
     y -= 11
     if plan.bag.light_sensitive:
+        warning = "PROTECT FROM LIGHT"
         canvas.setFillGray(0)
-        canvas.rect(MARGIN, y - 2.5, 92, 10, stroke=0, fill=1)
+        canvas.rect(MARGIN, y - 2.5, stringWidth(warning, bold, 7.5) + 6, 10, stroke=0, fill=1)
         canvas.setFillGray(1)
         canvas.setFont(bold, 7.5)
-        canvas.drawString(MARGIN + 3, y, "PROTECT FROM LIGHT")
+        canvas.drawString(MARGIN + 3, y, warning)
         canvas.setFillGray(0)
     prepared = record.prepared_by.initials
     verified = record.verified_by.initials if record.verified_by else "—"

@@ -58,7 +58,7 @@ def recall_csv(recall: Recall, zone: tzinfo) -> str:
                 record.status,
                 administered.strftime("%Y-%m-%d %H:%M") if administered else "",
                 row.received,
-                f"{row.used_ml:f}",
+                f"{row.used_ml.normalize():f}",
             ]
         )
     return out.getvalue()

@@ -122,7 +122,7 @@ def worksheet_pdf(record: CompoundingRecord, plan: InfusionPlan, zone: tzinfo) -
         )
     grid = Table(
         table,
-        colWidths=[1.7 * inch, 0.5 * inch, 2.0 * inch, 1.9 * inch, 0.7 * inch, 0.5 * inch],
+        colWidths=[1.6 * inch, 0.45 * inch, 1.95 * inch, 1.9 * inch, 0.85 * inch, 0.45 * inch],
         repeatRows=1,
     )
     grid.setStyle(

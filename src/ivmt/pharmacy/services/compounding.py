@@ -32,6 +32,7 @@ from ivmt.clinical.osmolarity import SALINE
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
 from ivmt.core.models import AuditEvent
+from ivmt.orders.errors import AuditedRefusal, audited_refusals
 from ivmt.orders.models import CourseOrder, PlannedDose
 from ivmt.orders.planning import infusion_plan, order_input
 from ivmt.pharmacy.allocation import AllocationError, Draw, LotState, allocate
@@ -322,6 +323,17 @@ def _locked(actor: Actor, record_id: int) -> CompoundingRecord:
     return record
 
 
+def _refusal(record: CompoundingRecord, message: str, action: str, detail: str) -> AuditedRefusal:
+    return AuditedRefusal(
+        message,
+        action=action,
+        detail=detail,
+        patient_id=record.patient_id,
+        object_type="compoundingrecord",
+        object_id=record.pk,
+    )
+
+
 def _move(record: CompoundingRecord, to: str) -> None:
     if not record.may_move_to(to):
         raise ValidationError(
@@ -333,11 +345,13 @@ def _move(record: CompoundingRecord, to: str) -> None:
 def _usable(actor: Actor, record: CompoundingRecord, *, allow_superseded: bool = False) -> None:
     """Refuse a bag past its beyond-use time or of a course that no longer applies."""
     if timezone.now() >= record.beyond_use_at:
-        _audit(actor, "bag.use", record, "past beyond-use time", AuditEvent.Outcome.DENIED)
-        raise ValidationError(
+        raise _refusal(
+            record,
             f"Bag {record.bag_code} passed its beyond-use time "
             f"({record.beyond_use_at.astimezone(actor.clinic.zone):%Y-%m-%d %H:%M}); "
-            "it must be wasted."
+            "it must be wasted.",
+            "bag.use",
+            "past beyond-use time",
         )
     status = CourseOrder.objects.filter(pk=record.order_id).values_list("status", flat=True)[0]
     allowed = [CourseOrder.Status.SIGNED] + (
@@ -353,15 +367,15 @@ def _usable(actor: Actor, record: CompoundingRecord, *, allow_superseded: bool =
 def compounding_verify(*, actor: Actor, record_id: int) -> CompoundingRecord:
     """The second pharmacist's check. The preparer is refused, whoever they claim to be."""
     actor.require("pharmacy.compound")
-    with transaction.atomic():
+    with audited_refusals(actor), transaction.atomic():
         record = _locked(actor, record_id)
         _move(record, CompoundingRecord.Status.VERIFIED)
         if record.prepared_by_id == actor.user.pk:
-            _audit(
-                actor, "bag.verify", record, "same person as preparer", AuditEvent.Outcome.DENIED
-            )
-            raise ValidationError(
-                "You prepared this bag, so you cannot verify it: a different pharmacist must."
+            raise _refusal(
+                record,
+                "You prepared this bag, so you cannot verify it: a different pharmacist must.",
+                "bag.verify",
+                "same person as preparer",
             )
         _usable(actor, record)
         record.status = CompoundingRecord.Status.VERIFIED
@@ -374,7 +388,7 @@ def compounding_verify(*, actor: Actor, record_id: int) -> CompoundingRecord:
 
 def compounding_dispense(*, actor: Actor, record_id: int) -> CompoundingRecord:
     actor.require("pharmacy.compound")
-    with transaction.atomic():
+    with audited_refusals(actor), transaction.atomic():
         record = _locked(actor, record_id)
         _move(record, CompoundingRecord.Status.DISPENSED)
         _usable(actor, record)
@@ -392,7 +406,7 @@ def compounding_administer(
     """At the chair: the scanned bag must be labelled for this patient and dispensed."""
     actor.require("pharmacy.administer", patient_id=patient_id)
     code = scanned_code.strip().upper()
-    with transaction.atomic():
+    with audited_refusals(actor), transaction.atomic():
         record = (
             CompoundingRecord.objects.select_for_update()
             .filter(clinic=actor.clinic, bag_code=code)
@@ -401,19 +415,13 @@ def compounding_administer(
         if record is None:
             raise ValidationError({"bag_code": "No bag with this code in this clinic: scan again."})
         if record.patient_id != patient_id:
-            audit_record(
-                user=actor.user,
-                clinic_id=actor.clinic.pk,
+            raise AuditedRefusal(
+                {"bag_code": "This bag is labelled for another patient. Do not give it."},
                 action="bag.administer",
+                detail="bag labelled for another patient",
                 patient_id=patient_id,
                 object_type="compoundingrecord",
                 object_id=record.pk,
-                outcome=AuditEvent.Outcome.DENIED,
-                ip=actor.ip,
-                detail="bag labelled for another patient",
-            )
-            raise ValidationError(
-                {"bag_code": "This bag is labelled for another patient. Do not give it."}
             )
         _move(record, CompoundingRecord.Status.ADMINISTERED)
         _usable(actor, record, allow_superseded=True)
