@@ -19,9 +19,50 @@ def _chair(patient: Patient, membership: Membership) -> int:
     return Chair.objects.get_or_create(clinic_id=patient.clinic_id, name="Matrix chair")[0].pk
 
 
+def _review_point(patient: Patient, membership: Membership) -> int:
+    from tests.pharmacy.matrix_ids import _order
+
+    from ivmt.orders.models import PlannedReview
+
+    order = _order(patient, membership)
+    return PlannedReview.objects.get_or_create(
+        clinic_id=patient.clinic_id,
+        order=order,
+        review_id="end_of_treatment_assessment",
+        defaults={
+            "name": "Assessment one week after the last infusion",
+            "nominal_date": order.start_date,
+            "date": order.start_date,
+        },
+    )[0].pk
+
+
+def _questionnaire_response(patient: Patient, membership: Membership) -> int:
+    from ivmt.outcomes.models import QuestionnaireResponse
+
+    return QuestionnaireResponse.objects.get_or_create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        instrument_id="pain_nrs",
+        timepoint="baseline",
+        defaults={
+            "instrument_version": 1,
+            "answered_on": patient.date_of_birth,
+            "answers": {"pain_average": 5},
+            "score": 5,
+            "knowledge_version": "matrix",
+            "recorded_by": patient.created_by,
+        },
+    )[0].pk
+
+
 URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     "patient_id": lambda patient, membership: patient.pk,
     "membership_id": lambda patient, membership: membership.pk,
     "chair_id": _chair,
     **ORDER_AND_PHARMACY_IDS,  # order_id, dose_id, record_id, lot_id
+    "response_id": _questionnaire_response,
+    "review_point_id": _review_point,
+    # A licensed instrument (its wording page exists only for those).
+    "instrument_id": lambda patient, membership: "fiqr",  # type: ignore[dict-item]
 }

@@ -9,4 +9,5 @@ urlpatterns = [
     path("screening/", include("ivmt.screening.urls")),
     path("orders/", include("ivmt.orders.urls")),
     path("pharmacy/", include("ivmt.pharmacy.urls")),
+    path("outcomes/", include("ivmt.outcomes.urls")),
 ]

@@ -39,6 +39,15 @@ POLICY: dict[str, frozenset[Role]] = {
     "pharmacy.stock_receive": frozenset({RX}),
     "pharmacy.recall": frozenset({P, RX}),
     "pharmacy.configure": frozenset({RX, M}),
+    # Outcomes (issue 8): questionnaire answers are clinical data (PHQ-9 item 9), so only
+    # physicians and nurses read and record them; a physician signs reviews and acts on
+    # alerts; the manager sees the programme's aggregates and the de-identified export.
+    "outcomes.view": frozenset({P, N}),
+    "outcomes.record": frozenset({P, N}),
+    "outcomes.review": frozenset({P}),
+    "outcomes.programme": frozenset({P, M}),
+    "outcomes.export": frozenset({M}),
+    "outcomes.configure": frozenset({M}),
     # The patient portal: a patient sees their own chart summary and nothing else.
     "portal.view": frozenset({Role.PATIENT}),
 }

@@ -12,6 +12,8 @@ from ivmt.core.audit import audit_record
 from ivmt.core.roles import Role
 from ivmt.core.selectors import audit_counts_today
 from ivmt.orders.selectors import drafts_awaiting_signature
+from ivmt.outcomes.reviews import review_queue
+from ivmt.outcomes.selectors import open_alerts
 from ivmt.patients.models import LabResult, Patient
 from ivmt.patients.selectors import portal_chart
 from ivmt.pharmacy.selectors import queue_count
@@ -57,6 +59,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["unsigned_drafts"] = drafts_awaiting_signature(actor=actor)
     if actor.may("pharmacy.compound"):
         context["pharmacy_queue"] = queue_count(actor=actor)
+    if actor.may("outcomes.review"):
+        context["reviews_due"] = review_queue(actor=actor, limit=10)
+        context["outcome_alerts"] = open_alerts(actor=actor, limit=10)
     if actor.role == Role.MANAGER:
         context["audit_today"] = audit_counts_today(actor=actor)
         context["staff"] = list(
