@@ -11,8 +11,11 @@ from collections.abc import Callable
 from tests.pharmacy.matrix_ids import ORDER_AND_PHARMACY_IDS
 
 from ivmt.accounts.models import Membership
+from ivmt.core.access import Actor
+from ivmt.core.roles import Role
 from ivmt.patients.models import Patient
 from ivmt.scheduling.models import Chair
+from ivmt.screening.services import _make_run
 
 
 def _chair(patient: Patient, membership: Membership) -> int:
@@ -56,10 +59,18 @@ def _questionnaire_response(patient: Patient, membership: Membership) -> int:
     )[0].pk
 
 
+def _screening_run(patient: Patient, membership: Membership) -> int:
+    # A real run of the patient's chart, made as the clinic's manager: the internal run maker
+    # checks no role (the pages the matrix opens do).
+    actor = Actor(user=membership.user, clinic=membership.clinic, role=Role(membership.role))
+    return _make_run(actor=actor, patient=patient, trigger="manual").pk
+
+
 URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     "patient_id": lambda patient, membership: patient.pk,
     "membership_id": lambda patient, membership: membership.pk,
     "chair_id": _chair,
+    "run_id": _screening_run,
     **ORDER_AND_PHARMACY_IDS,  # order_id, dose_id, record_id, lot_id
     "response_id": _questionnaire_response,
     "review_point_id": _review_point,

@@ -218,7 +218,9 @@ def test_the_chart_page_makes_the_same_number_of_queries_however_full_the_chart(
         return len(context.captured_queries)
 
     assert queries(full) == queries(empty)
-    assert queries(full) <= 25
+    # 23 for the chart itself, 5 for the screening panel (knowledge approval, latest run with
+    # its decision, clinic policy, intake, lab requests; it reuses the chart's prefetches).
+    assert queries(full) <= 30
 
 
 def test_the_patient_list_makes_the_same_number_of_queries_for_1_or_20_patients(

@@ -24,6 +24,18 @@ POLICY: dict[str, frozenset[Role]] = {
     "clinic.configure": frozenset({M}),
     "staff.manage": frozenset({M}),
     "knowledge.view": frozenset({P, N, RX, M}),
+    # Screening (issue 4): clinical staff read it; physicians and nurses screen, record the
+    # intake and request missing labs; only a physician decides (approve, override, decline);
+    # approving the knowledge is a physician capability that the service further limits to the
+    # clinic's medical director; the manager sets the clinic's screening policy.
+    "screening.view": frozenset({P, N, RX}),
+    "screening.run": frozenset({P, N}),
+    "screening.intake": frozenset({P, N}),
+    "screening.request_labs": frozenset({P, N}),
+    "screening.decide": frozenset({P}),
+    "screening.queue": frozenset({P}),
+    "screening.configure": frozenset({M}),
+    "knowledge.approve": frozenset({P}),
     # Course orders: clinical staff read them; only a physician writes and signs one; the
     # medical director (checked in the service) sets the clinic's prescribing limits.
     "orders.view": frozenset({P, N, RX}),

@@ -17,6 +17,7 @@ from ivmt.outcomes.selectors import open_alerts
 from ivmt.patients.models import LabResult, Patient
 from ivmt.patients.selectors import portal_chart
 from ivmt.pharmacy.selectors import queue_count
+from ivmt.screening.selectors import screening_queue_count
 
 RECENT_DAYS = 30
 
@@ -37,6 +38,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"role": actor.role}
     patients = Patient.objects.filter(clinic=actor.clinic)
     context["patient_count"] = patients.count()
+    if actor.may("screening.queue"):
+        context["screening_queue"] = screening_queue_count(actor=actor)
     if actor.may("patients.view"):
         since = timezone.now() - timedelta(days=RECENT_DAYS)
         context["recent_patients"] = list(patients.order_by("-created_at")[:8])

@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 
+from ivmt.clinical import allergens as allergen_catalogue
 from ivmt.clinical import indications as indication_catalogue
 from ivmt.clinical import labs
+from ivmt.clinical import medications as drug_catalogue
 from ivmt.patients.models import Allergy, Patient
 
 
@@ -15,6 +17,15 @@ def _indication_choices() -> list[tuple[str, str]]:
         (i.code, f"{i.name} ({i.icd10})" if i.icd10 else i.name)
         for i in indication_catalogue.indications()
     ]
+
+
+def _drug_choices() -> list[tuple[str, str]]:
+    coded = sorted(((d.id, d.name) for d in drug_catalogue.drugs()), key=lambda c: c[1].casefold())
+    return [("", "— match by name —"), *coded]
+
+
+def _allergen_choices() -> list[tuple[str, str]]:
+    return [("", "— match by name —"), *((a.id, a.name) for a in allergen_catalogue.allergens())]
 
 
 def _analyte_choices() -> list[tuple[str, str]]:
@@ -91,6 +102,14 @@ class ConditionForm(forms.Form):
 
 class MedicationForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. Digoxin")
+    drug_code = forms.ChoiceField(
+        label="Coded as",
+        choices=_drug_choices,
+        required=False,
+        help_text="Screening checks coded medications. Left on 'match by name', a name or brand "
+        "the catalogue knows is coded for you; anything else stays uncoded for a physician to "
+        "review.",
+    )
     dose = forms.CharField(max_length=120, required=False, help_text="e.g. 125 mcg once daily")
     started_on = forms.DateField(required=False, widget=DateInput())
 
@@ -102,8 +121,41 @@ class StopMedicationForm(forms.Form):
 
 class AllergyForm(forms.Form):
     substance = forms.CharField(max_length=120, help_text="e.g. Thiamine, benzyl alcohol")
+    allergen_code = forms.ChoiceField(
+        label="Coded as",
+        choices=_allergen_choices,
+        required=False,
+        help_text="Screening checks coded allergies against the formula; a known name is coded "
+        "for you.",
+    )
     reaction = forms.CharField(max_length=200, required=False)
     severity = forms.ChoiceField(choices=Allergy.Severity.choices, initial=Allergy.Severity.UNKNOWN)
+
+
+class CodeMedicationForm(forms.Form):
+    """Code a medication already on the chart (choices: that patient's medications)."""
+
+    medication = forms.TypedChoiceField(coerce=int, choices=())
+    drug_code = forms.ChoiceField(label="Coded as", choices=_drug_choices)
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["medication"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+            (m.pk, f"{m.name} {m.dose}".strip()) for m in patient.medications.all()
+        ]
+
+
+class CodeAllergyForm(forms.Form):
+    """Code an allergy already on the chart (choices: that patient's allergies)."""
+
+    allergy = forms.TypedChoiceField(coerce=int, choices=())
+    allergen_code = forms.ChoiceField(label="Coded as", choices=_allergen_choices)
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["allergy"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+            (a.pk, a.substance) for a in patient.allergies.all()
+        ]
 
 
 class StrictDecimalField(forms.DecimalField):

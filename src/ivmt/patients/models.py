@@ -98,6 +98,9 @@ class Condition(ClinicScopedModel):
 class Medication(ClinicScopedModel):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
     name = models.CharField(max_length=120)
+    # The catalogue code (ivmt.clinical.medications) screening reads; blank = not coded, which
+    # screening reports for a physician to review rather than passing it silently.
+    drug_code = models.CharField("coded as", max_length=40, blank=True)
     dose = models.CharField(max_length=120, blank=True, help_text="e.g. 125 mcg once daily")
     started_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
@@ -123,6 +126,8 @@ class Allergy(ClinicScopedModel):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
     substance = models.CharField(max_length=120)
+    # The catalogue code (ivmt.clinical.allergens) screening reads; blank = not coded.
+    allergen_code = models.CharField("coded as", max_length=40, blank=True)
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.UNKNOWN)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,10 @@
 """Writes to the patient chart. Each is one audited change inside one transaction.
 
 Lock order (when more than one row is locked): clinic, then patient.
+
+Changes that screening reads (medications, conditions, allergies, lab results, demographics)
+end with ``chart_changed`` (``ivmt.core.observers``), inside the same transaction, so that the
+screening app can re-screen the patient without this app importing it.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ivmt.accounts.models import Clinic
+from ivmt.clinical import allergens as allergen_catalogue
 from ivmt.clinical import indications as indication_catalogue
 from ivmt.clinical import labs
+from ivmt.clinical import medications as drug_catalogue
 from ivmt.clinical.errors import ClinicalError
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
+from ivmt.core.observers import ChangeKind, chart_changed
 from ivmt.patients.errors import EditConflict
 from ivmt.patients.models import (
     Allergy,
@@ -55,6 +62,31 @@ def _audit(actor: Actor, action: str, patient: Patient, obj: Any = None, detail:
         ip=actor.ip,
         detail=detail,
     )
+
+
+def _changed(actor: Actor, patient: Patient, kind: ChangeKind) -> None:
+    chart_changed(actor=actor, patient_id=patient.pk, clinic_id=patient.clinic_id, kind=kind)
+
+
+def _drug_code(name: str, drug_code: str) -> str:
+    """The catalogue code chosen, else the one whose name matches exactly, else ""."""
+    if drug_code:
+        try:
+            return drug_catalogue.drug(drug_code).id
+        except ClinicalError as error:
+            raise ValidationError(str(error)) from error
+    found = drug_catalogue.match_drug(name)
+    return found.id if found else ""
+
+
+def _allergen_code(substance: str, allergen_code: str) -> str:
+    if allergen_code:
+        try:
+            return allergen_catalogue.allergen(allergen_code).id
+        except ClinicalError as error:
+            raise ValidationError(str(error)) from error
+    found = allergen_catalogue.match_allergen(substance)
+    return found.id if found else ""
 
 
 def _own(actor: Actor, patient: Patient) -> None:
@@ -145,6 +177,8 @@ def patient_update_demographics(
         current.version += 1
         current.save()
         _audit(actor, "patient.update", current, detail="fields: " + ", ".join(changed))
+        if {"date_of_birth", "sex_at_birth"} & set(changed):
+            _changed(actor, current, "demographics")
     return current
 
 
@@ -199,6 +233,7 @@ def condition_add(
             onset=onset,
         )
         _audit(actor, "condition.add", patient, condition)
+        _changed(actor, patient, "condition")
     return condition
 
 
@@ -214,25 +249,60 @@ def condition_resolve(*, actor: Actor, patient: Patient, condition_id: int) -> C
         condition.status = Condition.Status.RESOLVED
         condition.save(update_fields=["status"])
         _audit(actor, "condition.resolve", patient, condition)
+        _changed(actor, patient, "condition")
     return condition
 
 
 def medication_add(
-    *, actor: Actor, patient: Patient, name: str, dose: str = "", started_on: date | None = None
+    *,
+    actor: Actor,
+    patient: Patient,
+    name: str,
+    dose: str = "",
+    started_on: date | None = None,
+    drug_code: str = "",
 ) -> Medication:
+    """Add a current medication. ``drug_code`` is a catalogue code; when blank, a name that
+    matches a catalogue name or alias exactly is coded automatically, otherwise it stays
+    uncoded (and screening asks a physician to review it)."""
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     if started_on is not None and started_on > timezone.localdate():
         raise ValidationError("Start date cannot be in the future.")
+    code = _drug_code(name, drug_code)
     with transaction.atomic():
         medication = Medication.objects.create(
             clinic_id=patient.clinic_id,
             patient=patient,
             name=name.strip(),
+            drug_code=code,
             dose=dose.strip(),
             started_on=started_on,
         )
-        _audit(actor, "medication.add", patient, medication)
+        _audit(actor, "medication.add", patient, medication, detail=code)
+        _changed(actor, patient, "medication")
+    return medication
+
+
+def medication_code_set(
+    *, actor: Actor, patient: Patient, medication_id: int, drug_code: str
+) -> Medication:
+    """Code (or re-code) a medication from the catalogue."""
+    actor.require("patients.edit_clinical", patient_id=patient.pk)
+    _own(actor, patient)
+    if not drug_code:
+        raise ValidationError("Choose a medication from the catalogue.")
+    code = _drug_code("", drug_code)
+    with transaction.atomic():
+        medication = (
+            Medication.objects.select_for_update().filter(patient=patient, pk=medication_id).first()
+        )
+        if medication is None:
+            raise ValidationError("That medication is not on this chart.")
+        medication.drug_code = code
+        medication.save(update_fields=["drug_code"])
+        _audit(actor, "medication.code", patient, medication, detail=code)
+        _changed(actor, patient, "medication")
     return medication
 
 
@@ -254,6 +324,7 @@ def medication_stop(
         medication.stopped_on = stopped_on
         medication.save(update_fields=["stopped_on"])
         _audit(actor, "medication.stop", patient, medication)
+        _changed(actor, patient, "medication")
     return medication
 
 
@@ -264,20 +335,45 @@ def allergy_add(
     substance: str,
     reaction: str = "",
     severity: str = Allergy.Severity.UNKNOWN,
+    allergen_code: str = "",
 ) -> Allergy:
+    """Add an allergy; coded like ``medication_add`` (explicit code, else exact name match)."""
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     if severity not in Allergy.Severity.values:
         raise ValidationError("Choose a severity from the list.")
+    code = _allergen_code(substance, allergen_code)
     with transaction.atomic():
         allergy = Allergy.objects.create(
             clinic_id=patient.clinic_id,
             patient=patient,
             substance=substance.strip(),
+            allergen_code=code,
             reaction=reaction.strip(),
             severity=severity,
         )
-        _audit(actor, "allergy.add", patient, allergy)
+        _audit(actor, "allergy.add", patient, allergy, detail=code)
+        _changed(actor, patient, "allergy")
+    return allergy
+
+
+def allergy_code_set(
+    *, actor: Actor, patient: Patient, allergy_id: int, allergen_code: str
+) -> Allergy:
+    """Code (or re-code) an allergy from the allergen catalogue."""
+    actor.require("patients.edit_clinical", patient_id=patient.pk)
+    _own(actor, patient)
+    if not allergen_code:
+        raise ValidationError("Choose an allergen from the list.")
+    code = _allergen_code("", allergen_code)
+    with transaction.atomic():
+        allergy = Allergy.objects.select_for_update().filter(patient=patient, pk=allergy_id).first()
+        if allergy is None:
+            raise ValidationError("That allergy is not on this chart.")
+        allergy.allergen_code = code
+        allergy.save(update_fields=["allergen_code"])
+        _audit(actor, "allergy.code", patient, allergy, detail=code)
+        _changed(actor, patient, "allergy")
     return allergy
 
 
@@ -341,6 +437,7 @@ def lab_result_record(*, actor: Actor, patient: Patient, entry: LabEntry) -> Lab
             recorded_by=actor.user,
         )
         _audit(actor, "lab.record", patient, result, detail=analyte.code)
+        _changed(actor, patient, "lab")
     return result
 
 
@@ -361,4 +458,5 @@ def lab_result_mark_error(
         result.error_reason = reason.strip()[:200]
         result.save(update_fields=["entered_in_error", "error_reason"])
         _audit(actor, "lab.entered_in_error", patient, result)
+        _changed(actor, patient, "lab")
     return result

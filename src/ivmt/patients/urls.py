@@ -13,7 +13,9 @@ urlpatterns = [
     path("<int:patient_id>/labs/error/", views.lab_mark_error, name="lab_mark_error"),
     path("<int:patient_id>/medications/add/", views.medication_add, name="medication_add"),
     path("<int:patient_id>/medications/stop/", views.medication_stop, name="medication_stop"),
+    path("<int:patient_id>/medications/code/", views.medication_code, name="medication_code"),
     path("<int:patient_id>/allergies/add/", views.allergy_add, name="allergy_add"),
+    path("<int:patient_id>/allergies/code/", views.allergy_code, name="allergy_code"),
     path("<int:patient_id>/conditions/add/", views.condition_add, name="condition_add"),
     path("<int:patient_id>/indications/", views.indications_edit, name="indications"),
 ]

@@ -18,6 +18,8 @@ from ivmt.patients import selectors, services
 from ivmt.patients.errors import EditConflict
 from ivmt.patients.forms import (
     AllergyForm,
+    CodeAllergyForm,
+    CodeMedicationForm,
     ConditionForm,
     EditPatientForm,
     IndicationsForm,
@@ -258,6 +260,61 @@ def medication_stop(request: HttpRequest, patient_id: int) -> HttpResponse:
         "Medication stopped.",
         "medication.form",
     )
+
+
+def _code_form(
+    request: HttpRequest,
+    patient_id: int,
+    form_class: type[CodeMedicationForm] | type[CodeAllergyForm],
+    title: str,
+    save: Callable[[Actor, Patient, dict[str, Any]], object],
+) -> HttpResponse:
+    """Code an item already on the chart from the catalogue (screening reads only codes)."""
+    actor = actor_from_request(request)
+    patient = selectors.patient_get(actor=actor, patient_id=patient_id, action="code.form")
+    form = form_class(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(actor, patient, form.cleaned_data)
+        except ValidationError as error:
+            _fail(form, error)
+        else:
+            messages.success(request, "Coded. Screening was updated.")
+            return redirect("patients:chart", patient_id=patient.pk)
+    return render(
+        request,
+        "patients/chart_form.html",
+        {"form": form, "patient": patient, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("patients.edit_clinical")
+@require_http_methods(["GET", "POST"])
+def medication_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+    def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
+        return services.medication_code_set(
+            actor=actor,
+            patient=patient,
+            medication_id=data["medication"],
+            drug_code=data["drug_code"],
+        )
+
+    return _code_form(request, patient_id, CodeMedicationForm, "Code a medication", save)
+
+
+@requires("patients.edit_clinical")
+@require_http_methods(["GET", "POST"])
+def allergy_code(request: HttpRequest, patient_id: int) -> HttpResponse:
+    def save(actor: Actor, patient: Patient, data: dict[str, Any]) -> object:
+        return services.allergy_code_set(
+            actor=actor,
+            patient=patient,
+            allergy_id=data["allergy"],
+            allergen_code=data["allergen_code"],
+        )
+
+    return _code_form(request, patient_id, CodeAllergyForm, "Code an allergy", save)
 
 
 @requires("patients.edit_clinical")
