@@ -38,6 +38,28 @@ def test_an_unknown_code_is_a_clear_error() -> None:
         allergens.allergen("thiamin")
 
 
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Thiamine", "thiamine"),
+        ("Benzyl alcohol", "benzyl_alcohol"),
+        ("Parabens", "parabens"),
+        ("Penicillin", "penicillins"),
+        ("Vitamin C", "ascorbic_acid"),
+    ],
+)
+def test_common_allergy_names_are_coded(typed: str, code: str) -> None:
+    found = allergens.match_allergen(typed)
+    assert found is not None
+    assert found.id == code
+
+
+def test_every_drug_is_matched_by_its_plain_name() -> None:
+    for drug in medications.drugs():
+        plain = drug.name.split(" (")[0]
+        assert match_drug(plain) == drug, plain
+
+
 def test_allergens_name_only_what_the_vials_contain() -> None:
     thiamine = allergens.allergen("thiamine")
     assert thiamine.nutrients == ("thiamine_hcl",)
