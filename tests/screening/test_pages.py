@@ -237,7 +237,7 @@ def test_one_click_records_a_lab_request_for_the_missing_baseline_labs(
     services.screening_run_create(actor=doctor, patient=patient)
     client = client_for(nadia)
     chart = client.get(reverse("patients:chart", args=[patient.pk])).content.decode()
-    assert "Request labs: Magnesium, serum, Calcium, total, serum, Potassium, serum, eGFR" in chart
+    assert "Request labs: Magnesium, serum; Calcium, total, serum; Potassium, serum; eGFR" in chart
     response = client.post(reverse("screening:request_labs", args=[patient.pk]))
     assert response.status_code == 302
     request = LabRequest.objects.get()

@@ -199,7 +199,8 @@ class ScreeningDecision(ClinicScopedModel):
 class KnowledgeApproval(ClinicScopedModel):
     """The clinic's medical director approved this knowledge version for use with patients."""
 
-    knowledge_version = models.CharField(max_length=40)
+    # The approved knowledge version (``ivmt.clinical.knowledge.knowledge_version()``).
+    version = models.CharField(max_length=40)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -210,12 +211,12 @@ class KnowledgeApproval(ClinicScopedModel):
         ordering = ["-approved_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["clinic", "knowledge_version"], name="knowledge_approved_once_per_clinic"
+                fields=["clinic", "version"], name="knowledge_approved_once_per_clinic"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.knowledge_version} approved for {self.clinic_id}"
+        return f"{self.version} approved for {self.clinic_id}"
 
 
 class LabRequest(ClinicScopedModel):

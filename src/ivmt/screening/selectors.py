@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from ivmt.accounts.models import Clinic
@@ -53,19 +53,23 @@ class ScreeningGate:
 
 def knowledge_approval(*, clinic_id: int, version: str | None = None) -> KnowledgeApproval | None:
     """The clinic's approval of ``version`` (default: the version in force), if any."""
-    return (
-        KnowledgeApproval.objects.filter(
-            clinic_id=clinic_id, knowledge_version=version or knowledge_version()
-        )
-        .select_related("approved_by")
-        .first()
-    )
+    wanted = version or knowledge_version()
+    found = KnowledgeApproval.objects.filter(clinic_id=clinic_id, version=wanted)
+    return found.select_related("approved_by").first()
 
 
-def _latest_run(patient_id: int) -> ScreeningRun | None:
+def _latest_run(patient_id: int, *, for_gate: bool = False) -> ScreeningRun | None:
+    """The patient's latest run; ``for_gate``: leaving out check-in runs.
+
+    A check-in run adds only the day's vitals and "series started" to an unchanged chart (chart
+    changes make their own runs), so it concerns that day's infusion, not whether a course order
+    may be signed: the gate looks at the latest chart run.
+    """
+    runs = ScreeningRun.objects.filter(patient_id=patient_id)
+    if for_gate:
+        runs = runs.exclude(trigger=ScreeningRun.Trigger.CHECK_IN)
     return (
-        ScreeningRun.objects.filter(patient_id=patient_id)
-        .select_related("decision", "decision__decided_by", "created_by")
+        runs.select_related("decision", "decision__decided_by", "created_by")
         .order_by("-id")
         .first()
     )
@@ -139,7 +143,7 @@ def screening_gate(*, patient: Patient) -> ScreeningGate:
     version = knowledge_version()
     clinic = Clinic.objects.get(pk=patient.clinic_id)
     approved = knowledge_approval(clinic_id=clinic.pk, version=version) is not None
-    run = _latest_run(patient.pk)
+    run = _latest_run(patient.pk, for_gate=True)
     state = chart_state(patient, clinic=clinic)
     return _gate(
         version=version,
@@ -176,13 +180,16 @@ def _status(actor: Actor, patient: Patient) -> ScreeningStatus:
     version = knowledge_version()
     approval = knowledge_approval(clinic_id=actor.clinic.pk, version=version)
     run = _latest_run(patient.pk)
+    gate_run = run
+    if run is not None and run.trigger == ScreeningRun.Trigger.CHECK_IN:
+        gate_run = _latest_run(patient.pk, for_gate=True)
     state = chart_state(patient, clinic=actor.clinic)
     current = run is not None and run.facts_fingerprint == state.fingerprint
     gate = _gate(
         version=version,
         approved=approval is not None,
-        run=run,
-        current=current,
+        run=gate_run,
+        current=gate_run is not None and gate_run.facts_fingerprint == state.fingerprint,
         electrolytes=_electrolyte_findings(state.facts, state.policy),
     )
     return ScreeningStatus(
@@ -268,8 +275,13 @@ def run_get(*, actor: Actor, run_id: int) -> ScreeningRun:
 
 def _queue_queryset(actor: Actor):  # type: ignore[no-untyped-def]  # a QuerySet of runs
     newer = ScreeningRun.objects.filter(patient_id=OuterRef("patient_id"), id__gt=OuterRef("id"))
+    # A check-in run reaches the physician only when it found something to decide.
+    routine_check_in = Q(trigger=ScreeningRun.Trigger.CHECK_IN) & Q(
+        outcome__in=(ScreeningRun.Outcome.CLEAR, ScreeningRun.Outcome.CAUTION)
+    )
     return (
         ScreeningRun.objects.filter(clinic=actor.clinic, decision__isnull=True)
+        .exclude(routine_check_in)
         .annotate(superseded=Exists(newer))
         .filter(superseded=False)
     )
@@ -340,7 +352,7 @@ def knowledge_review(*, actor: Actor) -> KnowledgeReview:
     )
     return KnowledgeReview(
         version=version,
-        approval=next((a for a in history if a.knowledge_version == version), None),
+        approval=next((a for a in history if a.version == version), None),
         history=history,
         rules=rules(),
         groups=condition_groups(),

@@ -140,8 +140,8 @@ def screening_check_in(
 
     ``series_started`` (the patient has had a first infusion) turns off the before-the-series
     baseline-lab rules; ``vitals`` (mmHg, beats/min) feed the vital-sign rules. Vitals are not
-    part of the fingerprint, so a check-in run of an unchanged chart keeps the gate's status,
-    but it is a new run that needs its own physician decision when it has findings to decide.
+    chart facts: the course-order gate ignores check-in runs, and the physician's queue shows
+    one only when it found a hard stop or something to review.
     """
     actor.require("screening.run", patient_id=patient.pk)
     _own(actor, patient)
@@ -284,12 +284,10 @@ def knowledge_approve(*, actor: Actor, note: str = "") -> KnowledgeApproval:
     if len(note) > 500:
         raise ScreeningError("Keep the note under 500 characters.")
     with transaction.atomic():
-        if KnowledgeApproval.objects.filter(
-            clinic=actor.clinic, knowledge_version=version
-        ).exists():
+        if KnowledgeApproval.objects.filter(clinic=actor.clinic, version=version).exists():
             raise ScreeningError(f"Knowledge version {version} is already approved here.")
         approval = KnowledgeApproval.objects.create(
-            clinic=actor.clinic, knowledge_version=version, approved_by=actor.user, note=note
+            clinic=actor.clinic, version=version, approved_by=actor.user, note=note
         )
         _audit(actor, "knowledge.approve", patient_id=None, obj=approval, detail=version)
     return approval

@@ -79,7 +79,7 @@ def request_labs(request: HttpRequest, patient_id: int) -> HttpResponse:
     except ScreeningError as error:
         messages.error(request, " ".join(error.messages))
         return _patient_page(request, actor, patient, status=400)
-    names = ", ".join(labs.analyte(a).name for a in lab_request.analytes)
+    names = "; ".join(labs.analyte(a).name for a in lab_request.analytes)
     messages.success(request, f"Lab request recorded: {names}.")
     return redirect("screening:patient", patient_id=patient.pk)
 
@@ -223,7 +223,7 @@ def knowledge_approve(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"Knowledge version {approval.knowledge_version} approved for this clinic."
+                request, f"Knowledge version {approval.version} approved for this clinic."
             )
             return redirect("screening:knowledge")
     return _knowledge_page(request, actor, form, status=400)

@@ -61,4 +61,4 @@ def analyte_names(codes: list[str]) -> str:
             names.append(labs.analyte(code).name)
         except ClinicalError:
             names.append(code)
-    return ", ".join(names)
+    return "; ".join(names)
