@@ -25,6 +25,7 @@ from ivmt.outcomes.course import Marker
 WIDTH, HEIGHT = 680, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 22, 58
 BAND_FILLS = ("#f1f3f5", "#e2e6ea")
+HORIZON_DAYS = 28
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -58,8 +59,12 @@ def score_chart_svg(
     values = [float(p.value) for p in points]
     if high - low > 100:  # MIDAS runs to 460 days: scale to the data instead
         high = _nice_top(max(*values, *(float(b.start) for b in measure.bands[:2]), 10.0) * 1.25)
+    # From the first point or dose to four weeks past today (or the last point): later planned
+    # doses would squeeze the scores into a corner.
+    horizon = max(today, max(p.day for p in points)) + timedelta(days=HORIZON_DAYS)
+    markers = [m for m in markers if m.day <= horizon]
     days = [p.day for p in points] + [m.day for m in markers]
-    first, last = min(days), max(days)
+    first, last = min(days), max(*days, today)
     if (last - first).days < 28:
         last = first + timedelta(days=28)
     first, last = first - timedelta(days=3), last + timedelta(days=3)
@@ -96,8 +101,8 @@ def score_chart_svg(
             f'fill="{BAND_FILLS[index % 2]}"><title>{escape(band.label)}</title></rect>'
         )
         parts.append(
-            f'<text x="{LEFT + 4}" y="{bottom - 3:.1f}" fill="#495057" font-size="9">'
-            f"{escape(band.label)}</text>"
+            f'<text x="{LEFT + plot_w - 4}" y="{bottom - 3:.1f}" fill="#495057" font-size="9" '
+            f'text-anchor="end">{escape(band.label)}</text>'
         )
     # Y axis: five ticks.
     for i in range(5):
@@ -181,23 +186,45 @@ def score_chart_svg(
             f'<text x="{px:.1f}" y="{label_y:.1f}" text-anchor="middle" font-weight="bold" '
             f'fill="#000">{escape(point.label)}</text>'
         )
-    # Legend.
-    legend_y = HEIGHT - 14
+    # Legend: the score, and only the marker kinds this chart shows.
     direction = "lower is better" if measure.better == "lower" else "higher is better"
-    parts.append(
-        f'<circle cx="{LEFT + 4}" cy="{legend_y - 4}" r="4" fill="#1864ab"/>'
-        f'<text x="{LEFT + 12}" y="{legend_y}">score ({direction})</text>'
-        f'<line x1="{LEFT + 150}" x2="{LEFT + 150}" y1="{legend_y - 11}" y2="{legend_y + 2}" '
-        'stroke="#868e96" stroke-width="1.5" stroke-dasharray="2 3"/>'
-        f'<text x="{LEFT + 156}" y="{legend_y}">planned dose</text>'
-        f'<line x1="{LEFT + 250}" x2="{LEFT + 250}" y1="{legend_y - 11}" y2="{legend_y + 2}" '
-        'stroke="#1c7ed6" stroke-width="1.5"/>'
-        f'<text x="{LEFT + 256}" y="{legend_y}">infusion given</text>'
-        f'<path d="M{LEFT + 356},{legend_y - 11} l6,10 h-12 z" fill="#c92a2a" stroke="#000"/>'
-        f'<text x="{LEFT + 366}" y="{legend_y}">adverse event</text>'
-        f'<rect x="{LEFT + 456}" y="{legend_y - 9}" width="9" height="9" fill="#c92a2a" '
-        'stroke="#000"/>'
-        f'<text x="{LEFT + 470}" y="{legend_y}">alert raised</text>'
-    )
+    kinds = {m.kind for m in markers}
+    entries = [
+        ('<circle cx="6" cy="-4" r="4" fill="#1864ab"/>', f"score ({direction})", True),
+        (
+            '<line x1="6" x2="6" y1="-11" y2="2" stroke="#868e96" stroke-width="1.5" '
+            'stroke-dasharray="2 3"/>',
+            "planned dose",
+            "dose_planned" in kinds,
+        ),
+        (
+            '<line x1="6" x2="6" y1="-11" y2="2" stroke="#1c7ed6" stroke-width="1.5"/>',
+            "infusion given",
+            "dose_given" in kinds,
+        ),
+        (
+            '<path d="M6,-11 l6,10 h-12 z" fill="#c92a2a" stroke="#000"/>',
+            "adverse event",
+            "adverse_event" in kinds,
+        ),
+        (
+            '<path d="M6,-12 l6,6 l-6,6 l-6,-6 z" fill="#ffffff" stroke="#000"/>',
+            "review decision",
+            "decision" in kinds,
+        ),
+        (
+            '<rect x="1" y="-9" width="9" height="9" fill="#c92a2a" stroke="#000"/>',
+            "alert raised",
+            any(p.alert for p in points),
+        ),
+    ]
+    offset = LEFT
+    for symbol, text, shown in entries:
+        if shown:
+            parts.append(
+                f'<g transform="translate({offset},{HEIGHT - 14})">{symbol}'
+                f'<text x="16" y="0">{text}</text></g>'
+            )
+            offset += 30 + 6 * len(text)
     parts.append("</svg>")
     return "".join(parts)

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from django.utils import timezone
-
 from ivmt.clinical.assessment_plan import PlannedDose as PlanDose
 from ivmt.clinical.assessment_plan import PlannedReview as PlanReview
 from ivmt.clinical.errors import ClinicalError
@@ -102,14 +100,13 @@ def current_course(patient: Patient) -> Course | None:
     )
 
 
-def chart_markers(course: Course | None) -> list[Marker]:
+def chart_markers(course: Course | None, today: date) -> list[Marker]:
     """Dose dates for the charts: planned doses until infusion charting records given ones.
 
     Issue 6 adds administered infusions (``dose_given``) and adverse events here.
     """
     if course is None:
         return []
-    today = timezone.localdate()
     return [
         Marker(
             d.date,

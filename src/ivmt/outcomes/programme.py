@@ -41,7 +41,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
 from ivmt.clinical import indications as indication_catalogue
 from ivmt.clinical import instruments as catalogue
@@ -50,6 +49,7 @@ from ivmt.clinical.errors import ClinicalError
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
 from ivmt.orders.models import CourseOrder, PlannedDose
+from ivmt.orders.planning import clinic_today
 from ivmt.outcomes.models import OutcomeChange, OutcomeVerdict, QuestionnaireResponse, Timepoint
 from ivmt.outcomes.statistics import PairedTest, Proportion, paired_t, wilson_interval
 from ivmt.patients.models import Patient, PatientIndication
@@ -138,7 +138,7 @@ def _name(code: str) -> str:
 
 
 def _phases(actor: Actor) -> tuple[list[str], list[PhaseRow], int]:
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     next_phase = (
         PlannedDose.objects.filter(
             patient=OuterRef("patient"),
@@ -189,6 +189,16 @@ def _phases(actor: Actor) -> tuple[list[str], list[PhaseRow], int]:
     return columns, rows, without
 
 
+def _row_order(row: dict[str, object]) -> tuple[int, int, str]:
+    """Indications in catalogue order, week 6 before end of loading (grouped rows only)."""
+    codes = [i.code for i in indication_catalogue.indications()]
+    indication = str(row["indication"])
+    position = codes.index(indication) if indication in codes else len(codes)
+    timepoint = str(row["timepoint"])
+    step = REVIEW_TIMEPOINTS.index(timepoint) if timepoint in REVIEW_TIMEPOINTS else 9
+    return position, step, str(row.get("instrument_id") or row.get("rule_id") or "")
+
+
 def _responders(actor: Actor) -> list[ResponderRow]:
     grouped = (
         OutcomeVerdict.objects.filter(
@@ -200,10 +210,10 @@ def _responders(actor: Actor) -> list[ResponderRow]:
             non_responders=Count("id", filter=Q(outcome=OutcomeVerdict.Outcome.NON_RESPONDER)),
             not_assessable=Count("id", filter=Q(outcome=OutcomeVerdict.Outcome.NOT_ASSESSABLE)),
         )
-        .order_by("indication", "timepoint", "rule_id")
+        .order_by()
     )
     rows = []
-    for row in grouped:
+    for row in sorted(grouped, key=_row_order):
         assessed = row["responders"] + row["non_responders"]
         try:
             rule = response_rules.rule(row["rule_id"])
@@ -251,10 +261,10 @@ def _changes(actor: Actor) -> list[ChangeRow]:
             # The sum of squares rather than StdDev: SQLite's STDDEV_SAMP raises for one row.
             sum_squares=Sum(F("change") * F("change")),
         )
-        .order_by("indication", "timepoint", "instrument_id")
+        .order_by()
     )
     rows = []
-    for row in grouped:
+    for row in sorted(grouped, key=_row_order):
         try:
             measure = catalogue.instrument(row["instrument_id"])
             label, better = measure.short_name, measure.better
@@ -306,7 +316,7 @@ def _side_effects(actor: Actor) -> tuple[int, list[SideEffectRow]]:
 
 
 def _months(actor: Actor) -> list[MonthRow]:
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     first = (today.replace(day=1) - timedelta(days=MONTHS_BACK * 31)).replace(day=1)
     last = (today.replace(day=1) + timedelta(days=(MONTHS_AHEAD + 1) * 31)).replace(day=1)
     grouped = (

@@ -40,7 +40,13 @@ from ivmt.core.audit import audit_record
 from ivmt.core.models import AuditEvent
 from ivmt.orders import services as order_services
 from ivmt.orders.models import CourseOrder, PlannedDose, PlannedReview
-from ivmt.orders.planning import OrderInput, clinic_calendar, course_schedule, order_input
+from ivmt.orders.planning import (
+    OrderInput,
+    clinic_calendar,
+    clinic_today,
+    course_schedule,
+    order_input,
+)
 from ivmt.outcomes.models import OutcomeVerdict, QuestionnaireResponse, Review
 from ivmt.patients.models import Patient
 
@@ -112,7 +118,7 @@ def review_queue(*, actor: Actor, limit: int = 50) -> list[QueueItem]:
     """Review points due (or answered early) and not yet signed, oldest first. One query."""
     if not actor.may("outcomes.review"):
         return []
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     due = _due_points(actor, today).order_by("date", "id")[:limit]
     return [
         QueueItem(
@@ -227,7 +233,7 @@ def _same_plan(a: OrderInput, b: OrderInput, calendar: ClinicCalendar) -> bool:
 def decision_options(*, actor: Actor, point: PlannedReview) -> list[Option]:
     """The decisions the physician may take here, with the reason a decision is unavailable."""
     order = point.order
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     options = [Option(Decision.CONTINUE, Decision.CONTINUE.label, True)]
     calendar = clinic_calendar(actor.clinic)
     current = order_input(order)
@@ -288,7 +294,7 @@ def review_sign(*, actor: Actor, point_id: int, decision: str, reason: str = "")
         raise ValidationError("That review point is not in your clinic.")
     kind = review_kinds()[point.review_id]
     label = Review.Kind(kind).label
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=point.order.patient_id)
         order = CourseOrder.objects.get(pk=point.order_id)

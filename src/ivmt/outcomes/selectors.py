@@ -13,7 +13,6 @@ from typing import Literal
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from ivmt.clinical import instruments as catalogue
 from ivmt.clinical.assessment_plan import Assessment, assessment_plan, timepoint
@@ -23,6 +22,7 @@ from ivmt.clinical.quantities import plain, round_half_up
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
 from ivmt.core.models import AuditEvent
+from ivmt.orders.planning import clinic_today
 from ivmt.outcomes.charts import ChartPoint, score_chart_svg
 from ivmt.outcomes.course import Course, Marker, chart_markers, current_course
 from ivmt.outcomes.models import (
@@ -34,7 +34,7 @@ from ivmt.outcomes.models import (
 from ivmt.patients.models import Patient, PatientIndication
 from ivmt.patients.selectors import patient_get
 
-PlanStatus = Literal["done", "partly done", "due", "upcoming"]
+PlanStatus = Literal["done", "partly done", "due", "missed", "upcoming"]
 
 
 @dataclass
@@ -62,20 +62,31 @@ class PatientOutcomes:
     responses: list[QuestionnaireResponse]
     verdicts: list[OutcomeVerdict]
     open_alerts: list[QuestionnaireResponse]
+    today: date
     markers: list[Marker] = field(default_factory=list)
 
     @property
     def phase_now(self) -> str | None:
-        return self.course.phase_on(timezone.localdate()) if self.course else None
+        return self.course.phase_on(self.today) if self.course else None
 
     @property
     def doses_given(self) -> int:
         """Planned doses dated before today (given, until infusion charting says otherwise)."""
-        return self.course.doses_before(timezone.localdate()) if self.course else 0
+        return self.course.doses_before(self.today) if self.course else 0
 
     @property
     def due_now(self) -> list[PlanRow]:
-        return [r for r in self.plan if r.status in ("due", "partly done")]
+        today = self.today
+        return [
+            r
+            for r in self.plan
+            if r.status == "due"
+            or (
+                r.status == "partly done"
+                and r.assessment.due_on <= today
+                and (r.assessment.timepoint != Timepoint.VISIT or r.assessment.due_on == today)
+            )
+        ]
 
 
 def indication_codes(patient: Patient) -> tuple[str, ...]:
@@ -96,9 +107,11 @@ def wording_for(clinic_id: int) -> dict[str, dict[str, str]]:
 
 
 def _plan(
-    codes: tuple[str, ...], course: Course | None, responses: list[QuestionnaireResponse]
+    codes: tuple[str, ...],
+    course: Course | None,
+    responses: list[QuestionnaireResponse],
+    today: date,
 ) -> list[PlanRow]:
-    today = timezone.localdate()
     if course is not None:
         assessments = assessment_plan(
             indication_codes=codes, doses=course.doses, reviews=course.reviews
@@ -131,6 +144,10 @@ def _plan(
             status = "done"
         elif len(missing) < len(assessment.instruments):
             status = "partly done"
+        elif assessment.timepoint == Timepoint.VISIT and assessment.due_on < today:
+            # "Side effects since the last visit" asked weeks later means little: a visit
+            # check not taken on its day is missed, not owed.
+            status = "missed"
         elif assessment.due_on <= today:
             status = "due"
         else:
@@ -140,9 +157,11 @@ def _plan(
 
 
 def _trends(
-    codes: tuple[str, ...], responses: list[QuestionnaireResponse], markers: list[Marker]
+    codes: tuple[str, ...],
+    responses: list[QuestionnaireResponse],
+    markers: list[Marker],
+    today: date,
 ) -> list[Trend]:
-    today = timezone.localdate()
     wanted = list(catalogue.full_set(codes, baseline=False)) if codes else []
     for response in responses:
         if response.instrument_id not in wanted:
@@ -193,17 +212,19 @@ def patient_outcomes(*, actor: Actor, patient_id: int) -> PatientOutcomes:
         .select_related("recorded_by", "alert_acknowledged_by")
         .order_by("answered_on", "id")
     )
-    markers = chart_markers(course)
+    today = clinic_today(actor.clinic)
+    markers = chart_markers(course, today)
     verdicts = list(OutcomeVerdict.objects.filter(patient=patient))
     return PatientOutcomes(
         patient=patient,
         indications=codes,
         course=course,
-        plan=_plan(codes, course, responses),
-        trends=_trends(codes, responses, markers),
+        plan=_plan(codes, course, responses, today),
+        trends=_trends(codes, responses, markers, today),
         responses=list(reversed(responses)),
         verdicts=verdicts,
         open_alerts=[r for r in responses if r.needs_physician and not r.entered_in_error],
+        today=today,
         markers=markers,
     )
 

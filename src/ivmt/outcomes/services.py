@@ -27,6 +27,7 @@ from ivmt.clinical.errors import ClinicalError
 from ivmt.clinical.questionnaire_scoring import Score, score
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
+from ivmt.orders.planning import clinic_today
 from ivmt.outcomes.models import (
     COMPARED_TIMEPOINTS,
     InstrumentWording,
@@ -96,7 +97,7 @@ def response_record(
         raise ValidationError(
             f"{measure.short_name} has no baseline: ask it after treatment starts."
         )
-    today = timezone.localdate()
+    today = clinic_today(actor.clinic)
     if answered_on > today:
         raise ValidationError("The date the answers describe cannot be in the future.")
     if answered_on < today - MAX_BACKDATE:

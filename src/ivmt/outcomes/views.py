@@ -52,7 +52,7 @@ def patient_outcomes(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": outcomes.patient,
             "timepoints": dict(Timepoint.choices),
             "instruments": {i.id: i for i in catalogue.instruments()},
-            "today": timezone.localdate(),
+            "today": outcomes.today,
         },
     )
 
@@ -349,7 +349,7 @@ def review(request: HttpRequest, review_point_id: int) -> HttpResponse:
             "form": form,
             "signed": signed,
             "instruments": {i.id: i for i in catalogue.instruments()},
-            "today": timezone.localdate(),
+            "today": outcomes.today,
         },
         status=status,
     )
