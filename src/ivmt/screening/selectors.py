@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from ivmt.accounts.models import Clinic
@@ -273,7 +273,7 @@ def run_get(*, actor: Actor, run_id: int) -> ScreeningRun:
     return run
 
 
-def _queue_queryset(actor: Actor):  # type: ignore[no-untyped-def]  # a QuerySet of runs
+def _queue_queryset(actor: Actor) -> QuerySet[ScreeningRun]:
     newer = ScreeningRun.objects.filter(patient_id=OuterRef("patient_id"), id__gt=OuterRef("id"))
     # A check-in run reaches the physician only when it found something to decide.
     routine_check_in = Q(trigger=ScreeningRun.Trigger.CHECK_IN) & Q(

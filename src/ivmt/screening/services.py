@@ -106,12 +106,14 @@ def _make_run(
         hard_stop_count=sum(1 for f in findings if f.severity == "hard_stop"),
         blocking_count=sum(1 for f in findings if f.severity == "hard_stop" and not f.overridable),
     )
+    why = f"{trigger} ({detail})" if detail else trigger
+    count = f"{len(findings)} finding" + ("" if len(findings) == 1 else "s")
     _audit(
         actor,
         "screening.run",
         patient_id=patient.pk,
         obj=run,
-        detail=f"{trigger} {detail}: {run.outcome}, {len(findings)} findings".replace("  ", " "),
+        detail=f"{why}: {run.outcome}, {count}",
     )
     return run
 
