@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from tests.conftest import actor_for
+from tests.screening.helpers import screen_and_approve
 
 from ivmt.accounts.models import Clinic, User
 from ivmt.core.access import Actor
 from ivmt.orders import services as order_services
 from ivmt.orders.models import CourseOrder
 from ivmt.orders.planning import OrderInput
-from ivmt.patients import services as patient_services
 from ivmt.patients.models import Patient
 from ivmt.pharmacy import services as pharmacy_services
 from ivmt.pharmacy.models import StockLot
@@ -69,39 +69,12 @@ def seed_input(**changes: Any) -> OrderInput:
 
 
 def approve_screening(patient: Patient, *, physician: User, clinic: Clinic) -> int:
-    """Electrolytes now, the director's knowledge approval, a run and its approval — with the
-    screening services only. Returns the run id."""
-    from ivmt.screening import services as screening_services
-
-    nurse_or_doctor = actor_for(physician, clinic)
-    now = datetime.now(tz=UTC)
-    for analyte, value, unit in (
-        ("magnesium", "2.0", "mg/dL"),
-        ("calcium_total", "9.4", "mg/dL"),
-        ("potassium", "4.2", "mmol/L"),
-    ):
-        patient_services.lab_result_record(
-            actor=nurse_or_doctor,
-            patient=patient,
-            entry=patient_services.LabEntry(
-                analyte=analyte,
-                value=Decimal(value),
-                unit=unit,
-                collected_at=now - timedelta(hours=1),
-            ),
-        )
-    if not _knowledge_approved(clinic):
-        screening_services.knowledge_approve(actor=nurse_or_doctor, note="tests")
-    run = screening_services.screening_run_create(actor=nurse_or_doctor, patient=patient)
-    screening_services.screening_decide(actor=nurse_or_doctor, run_id=run.pk, decision="approve")
-    return int(run.pk)
-
-
-def _knowledge_approved(clinic: Clinic) -> bool:
-    from ivmt.clinical.knowledge import knowledge_version
-    from ivmt.screening.models import KnowledgeApproval
-
-    return KnowledgeApproval.objects.filter(clinic=clinic, version=knowledge_version()).exists()
+    """Fresh electrolytes, the director's knowledge approval, a screening run and the
+    physician's approval — through the screening app's own services (its test helper).
+    ``physician`` must be the clinic's medical director (Dr Diaz). Returns the run id."""
+    return int(
+        screen_and_approve(patient, physician=physician, director=physician, clinic=clinic).pk
+    )
 
 
 def draft(actor: Actor, patient: Patient, **changes: Any) -> CourseOrder:

@@ -94,7 +94,7 @@ def test_the_live_panel_shows_contents_osmolarity_magnesium_rate_and_schedule(
     assert "9.84 mEq" in page and "0.22 mEq/min over 45 min" in page
     assert page.count("<tr><td>") >= 8  # the contents and the 8 doses
     assert "Mon 23 Nov 2026" in page and "Mon 11 Jan 2027" in page  # Yale: weekly x 8
-    assert 'id="order-fields"' not in page  # typing does not re-render the fields
+    assert "hx-swap-oob" not in page  # typing never re-renders the fields being typed in
 
 
 def test_the_clinics_600_limit_turns_the_same_bag_into_a_warning(
@@ -113,7 +113,9 @@ def test_changing_the_formula_re_renders_its_volume_fields_out_of_band(
 ) -> None:
     data = form_data(formula="yale_2009", route="small_bag")
     page = client_for(diaz).post(reverse("orders:calculate"), data).content.decode()
-    assert 'id="order-fields" class="col-xl-6" hx-swap-oob="true"' in page
+    assert '<div id="formula-fields" hx-swap-oob="true">' in page
+    assert '<div id="route-field" hx-swap-oob="true">' in page
+    assert 'id="phase-fields"' not in page  # the protocol did not change
     assert 'name="shown_formula" value="yale_2009"' in page
     assert 'value="slow_push" selected' in page  # Yale is given by slow push only
 
@@ -123,7 +125,9 @@ def test_a_protocol_with_choices_shows_its_phase_fields(
 ) -> None:
     data = form_data(protocol="migraine_article")
     page = client_for(diaz).post(reverse("orders:calculate"), data).content.decode()
+    assert '<div id="phase-fields" hx-swap-oob="true">' in page
     assert 'name="doses__loading"' in page and 'name="interval__maintenance"' in page
+    assert 'id="formula-fields"' not in page
 
 
 @pytest.mark.parametrize(
@@ -230,3 +234,10 @@ def test_a_second_course_for_the_same_patient_is_refused_while_a_draft_is_open(
     assert response.status_code == 400
     assert "already has an unsigned draft" in response.content.decode()
     assert CourseOrder.objects.count() == 1
+
+
+def test_the_new_order_form_starts_on_the_formulas_default_route(
+    client_for: Callable[[User], Client], diaz: User, patient: Patient
+) -> None:
+    page = client_for(diaz).get(reverse("orders:new", args=[patient.pk])).content.decode()
+    assert '<option value="small_bag" selected>' in page

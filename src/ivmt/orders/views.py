@@ -106,8 +106,15 @@ def order_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 return redirect("orders:detail", order_id=order.pk)
         status = 200 if _is_preview(request) else 400
     else:
+        default = formula_or_default(None)
         form = _order_form(
-            actor, initial={**stated_volumes(formula_or_default(None)), "formula": "seed_recipe"}
+            actor,
+            initial={
+                **stated_volumes(default),
+                "formula": default.id,
+                "shown_formula": default.id,
+                "route": default.default_route.id,
+            },
         )
         status = 200
     return render(
@@ -224,14 +231,16 @@ def order_calculate(request: HttpRequest) -> HttpResponse:
     amendment = "change_reason" in request.POST
     form = _order_form(actor, request.POST, amendment=amendment)
     form.is_valid()
-    structure_changed = request.POST.get("shown_formula") != form.formula_.id or (
-        request.POST.get("shown_protocol", "") != request.POST.get("protocol", "")
-        or "suggest" in request.POST
+    # Fields that depend on the formula or the protocol are re-rendered only when that choice
+    # changed, so that what the prescriber is typing elsewhere is never replaced.
+    formula_changed = (
+        request.POST.get("shown_formula") != form.formula_.id or "suggest" in request.POST
     )
+    protocol_changed = request.POST.get("shown_protocol", "") != request.POST.get("protocol", "")
     return render(
         request,
         "orders/calc_response.html",
-        _form_context(form, fields_oob=structure_changed),
+        _form_context(form, formula_oob=formula_changed, protocol_oob=protocol_changed),
     )
 
 

@@ -19,8 +19,8 @@ from datetime import tzinfo
 
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from ivmt.clinical.infusion_plan import InfusionPlan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import F, Prefetch, QuerySet, Sum
@@ -132,7 +132,8 @@ def compounding_queue(*, actor: Actor, day: date | None = None) -> Queue:
             "number",
         )
     )
-    rows = [_row(dose, rule.beyond_use_at, now, hours) for dose in doses]
+    zone = actor.clinic.zone
+    rows = [_row(dose, rule.beyond_use_at, now, hours, zone) for dose in doses]
     audit_record(
         user=actor.user,
         clinic_id=actor.clinic.pk,
@@ -143,7 +144,25 @@ def compounding_queue(*, actor: Actor, day: date | None = None) -> Queue:
     return Queue(day=day, rows=rows, hours=hours, category_label=chosen.get_category_display())
 
 
-def _row(dose: PlannedDose, bud_if_now: datetime, now: datetime, hours: Decimal) -> QueueRow:
+def lapse_before_use(beyond_use_at: datetime, dose: PlannedDose, zone: tzinfo) -> str:
+    """Why a bag good until ``beyond_use_at`` cannot serve ``dose``, or "" when it can.
+
+    Against the appointment when one is booked (administration must start before the BUD);
+    otherwise against the start of the dose's day, the earliest it could be given.
+    """
+    if dose.scheduled_at is not None:
+        if beyond_use_at <= dose.scheduled_at:
+            slot = dose.scheduled_at.astimezone(zone)
+            return f"Its beyond-use time lapses before the appointment at {slot:%H:%M}."
+        return ""
+    if beyond_use_at <= datetime.combine(dose.date, time(0), tzinfo=zone):
+        return f"Its beyond-use time lapses before the dose's day ({dose.date:%a %d %b})."
+    return ""
+
+
+def _row(
+    dose: PlannedDose, bud_if_now: datetime, now: datetime, hours: Decimal, zone: tzinfo
+) -> QueueRow:
     bags = getattr(dose, "live_bags", [])
     bag = bags[0] if bags else None
     row = QueueRow(dose=dose, bag=bag)
@@ -153,15 +172,15 @@ def _row(dose: PlannedDose, bud_if_now: datetime, now: datetime, hours: Decimal)
     elif bag is not None and bag.status != "administered":
         if bag.beyond_use_at <= now:
             row.flag, row.message = "expired", "Past its beyond-use time: waste it."
-        elif slot is not None and bag.beyond_use_at <= slot:
-            row.flag = "lapse"
-            row.message = "Its beyond-use time lapses before the appointment."
-    elif bag is None and slot is not None:
-        seconds = int(hours * 3600)
-        row.prepare_from = slot - timedelta(seconds=seconds)
-        if bud_if_now <= slot:
+        else:
+            row.message = lapse_before_use(bag.beyond_use_at, dose, zone)
+            row.flag = "lapse" if row.message else ""
+    elif bag is None:
+        if slot is not None:
+            row.prepare_from = slot - timedelta(seconds=int(hours * 3600))
+        if lapse_before_use(bud_if_now, dose, zone):
             row.flag = "wait"
-            row.message = "Made now, it would lapse before the appointment: prepare later."
+            row.message = "Made now, it would lapse before it can be given: prepare later."
     return row
 
 

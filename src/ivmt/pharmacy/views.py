@@ -143,6 +143,7 @@ def prepare(request: HttpRequest, dose_id: int) -> HttpResponse:
             "form": form if not blocked else None,
             "blocked": blocked,
             "bud_preview": bud,
+            "lapses": selectors.lapse_before_use(bud.beyond_use_at, dose, actor.clinic.zone),
             "fefo_problems": fefo_problems,
             "settings": selectors.settings_for(actor),
         },
@@ -167,8 +168,9 @@ def _bag_page(
         "verify_form": VerifyForm(user=actor.user),
         "waste_form": WasteForm(),
         "label_ready": record.status in LABEL_STATES,
-        "lapses": record.dose.scheduled_at is not None
-        and record.beyond_use_at <= record.dose.scheduled_at,
+        "lapses": selectors.lapse_before_use(record.beyond_use_at, record.dose, actor.clinic.zone)
+        if record.status in ("prepared", "verified", "dispensed")
+        else "",
         **forms_,
     }
     return render(request, "pharmacy/bag.html", context, status=status)
