@@ -64,13 +64,15 @@ def wait_lower_bounds(
     *,
     time_limit_s: float = 5.0,
     min_priority: int | None = None,
+    bucket: int = 1,
 ) -> dict[str, int]:
     """Named valid lower bounds on total wait; a bound that could not be proven is omitted.
 
     ``caps`` are the fairness guard's latest starts. With ``min_priority`` None every request
     must be placed; otherwise the bound covers every plan placing at least that much priority
-    (each request is then placed at most once, fractionally). Tries the LP at minute resolution
-    first and, if GLOP runs out of time, the 3-minute bucket version with what is left.
+    (each request is then placed at most once, fractionally). Tries the LP with ``bucket``-minute
+    capacity rows first and, if GLOP runs out of time at one-minute resolution, the 3-minute
+    version with what is left.
     """
     spans = start_spans(instance, caps)
     bounds: dict[str, int] = {}
@@ -80,14 +82,22 @@ def wait_lower_bounds(
         requests = instance.requests_by_id
         bounds["earliest_possible"] = sum(requests[rid].wait(s[0][0]) for rid, s in spans.items())
     began = time.perf_counter()
-    lp = time_indexed_lp(instance, spans, time_limit_s=time_limit_s, min_priority=min_priority)
+    lp = time_indexed_lp(
+        instance, spans, time_limit_s=time_limit_s, min_priority=min_priority, bucket=bucket
+    )
     if lp is not None:
-        bounds["time_indexed_lp"] = lp
+        bounds["time_indexed_lp" if bucket == 1 else f"time_indexed_lp_{bucket}min"] = lp
+        return bounds
+    if bucket != 1:
         return bounds
     left = time_limit_s - (time.perf_counter() - began)
     if left > 0.05:
         coarse = time_indexed_lp(
-            instance, spans, time_limit_s=left, bucket=3, min_priority=min_priority
+            instance,
+            spans,
+            time_limit_s=left,
+            bucket=3,
+            min_priority=min_priority,
         )
         if coarse is not None:
             bounds["time_indexed_lp_3min"] = coarse

@@ -86,6 +86,7 @@ def build_day_model(
     fixed: dict[str, Fixed] | None = None,
     excluded: frozenset[str] = frozenset(),
     min_priority: int | None = None,
+    min_start: dict[str, int] | None = None,
 ) -> DayModel | None:
     """The model, or None when a required request has no possible start at all.
 
@@ -93,7 +94,8 @@ def build_day_model(
     placed, the others are optional; ``fixed`` requests become constants (fixed intervals), which
     keeps neighbourhood models small enough to build and presolve in milliseconds; ``excluded``
     requests are left out (unplaced); ``min_priority`` holds the first objective at a level
-    already reached.
+    already reached; ``min_start`` raises a request's earliest start (neighbourhood search uses
+    it with ``max_start`` to keep freed requests near their current place).
     """
     fixed = fixed or {}
     model = cp_model.CpModel()
@@ -143,6 +145,8 @@ def build_day_model(
             rvars[r.id] = v
             continue
         own = request_starts(r, instance.pharmacy, max_start.get(r.id))
+        if min_start and r.id in min_start:
+            own = intersect(own, [(min_start[r.id], own[-1][1] if own else min_start[r.id])])
         by_nurse = {k: intersect(own, nurse_starts(r, n)) for k, n in enumerate(instance.nurses)}
         by_nurse = {k: s for k, s in by_nurse.items() if s}
         by_group = {g.index: intersect(own, chair_starts(r, g)) for g in groups}

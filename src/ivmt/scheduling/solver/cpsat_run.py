@@ -34,7 +34,9 @@ def make_solver(options: SolveOptions, budget_s: float, seed_offset: int = 0) ->
     budget_s = max(budget_s, 0.01)
     if options.deterministic:
         params.max_deterministic_time = budget_s * options.work_units_per_second
-        params.max_time_in_seconds = budget_s * options.hard_stop_factor
+        # The wall clock is only a safety net: a call cut short by it would not be reproducible,
+        # so it gets the whole run's allowance rather than a multiple of its own share.
+        params.max_time_in_seconds = options.time_limit_s * options.hard_stop_factor
         # Several workers are only reproducible when they take turns.
         if options.num_workers > 1:
             params.interleave_search = True

@@ -33,6 +33,8 @@ from ivmt.scheduling.solver.result import SolveOptions, SolveResult
 
 _STAGE1_SHARE = 0.15
 _POLISH_SHARE = 0.06
+# Share of the budget the LP bound may take (it usually needs far less).
+_BOUND_SHARE = 0.25
 
 
 def fairness_caps(instance: DayInstance, baseline: Plan) -> dict[str, int]:
@@ -85,11 +87,25 @@ def solve_day(instance: DayInstance, options: SolveOptions | None = None) -> Sol
 
     # Stage 2: least total wait.
     bounds: dict[str, int] = {}
-    stage2_budget = max(0.0, remaining() - budget * 2 * _POLISH_SHARE)
+    # Deterministic runs split the nominal budget by fixed shares, so that no stage's work limit
+    # depends on how long the previous stages took on the wall clock.
+    stage2_budget = (
+        budget * (1 - 2 * _POLISH_SHARE - (_STAGE1_SHARE if baseline.unplaced else 0.0))
+        if options.deterministic
+        else max(0.0, remaining() - budget * 2 * _POLISH_SHARE)
+    )
     if options.compute_bound:
         bound_began = time.perf_counter()
         bounds = wait_lower_bounds(
-            instance, caps, time_limit_s=stage2_budget * 0.3, min_priority=min_priority
+            instance,
+            caps,
+            time_limit_s=(
+                budget * options.hard_stop_factor
+                if options.deterministic
+                else stage2_budget * _BOUND_SHARE
+            ),
+            min_priority=min_priority,
+            bucket=options.bound_bucket_minutes,
         )
         stats["bound_s"] = time.perf_counter() - bound_began
     best_lb = max(bounds.values(), default=0)
@@ -98,7 +114,11 @@ def solve_day(instance: DayInstance, options: SolveOptions | None = None) -> Sol
         best,
         options,
         caps=caps,
-        budget_s=max(0.0, remaining() - budget * 2 * _POLISH_SHARE),
+        budget_s=(
+            stage2_budget * (1 - _BOUND_SHARE)
+            if options.deterministic
+            else max(0.0, remaining() - budget * 2 * _POLISH_SHARE)
+        ),
         known_bound=best_lb,
         min_priority=min_priority,
     )
