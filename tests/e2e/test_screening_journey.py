@@ -173,11 +173,11 @@ def test_digoxin_is_blocked_until_a_physician_overrides_with_a_reason(
     expect(page.locator("[data-count=screening-queue]")).to_have_text("1")
     page.get_by_role("link", name="Open the screening queue").click()
     page.get_by_role("link", name="GIBBS, Dora").click()
-    page.get_by_label("Hard stop overridden").check()
+    page.get_by_label("Override the hard stop").check()
     page.get_by_role("button", name="Sign decision").click()
     expect(page.get_by_role("alert")).to_contain_text("Write the reason")  # nothing signed
-    page.get_by_label("Hard stop overridden").check()
-    page.get_by_label("Reason").fill(REASON)
+    page.get_by_label("Override the hard stop").check()
+    page.get_by_role("textbox", name="Reason").fill(REASON)
     page.get_by_role("button", name="Sign decision").click()
     expect(page.get_by_role("status")).to_contain_text("Decision signed: Hard stop overridden")
 

@@ -27,7 +27,11 @@ def _formula_choices() -> list[tuple[str, str]]:
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=ScreeningDecision.Decision.choices,
+        choices=[
+            (ScreeningDecision.Decision.APPROVE, "Approve"),
+            (ScreeningDecision.Decision.OVERRIDE, "Override the hard stop (reason required)"),
+            (ScreeningDecision.Decision.DECLINE, "Decline IVMT (reason required)"),
+        ],
         widget=forms.RadioSelect,
         label="Decision",
     )
