@@ -243,3 +243,23 @@ def test_a_single_pair_shows_its_change_without_a_test(
     (change,) = programme_figures(actor=actor_for(morgan, clinic)).changes
     assert change.n == 1 and change.test.mean_change == -13
     assert change.test.sd_change is None and change.test.p_value is None
+
+
+def test_another_clinics_patients_never_count_in_this_clinics_programme(
+    make_patient: Callable[..., Patient],
+    nadia: User,
+    diaz: User,
+    morgan: User,
+    clinic: Clinic,
+    other_clinic: Clinic,
+    lena: User,
+) -> None:
+    _cohort(make_patient, nadia, diaz, WEEK_6[:1])
+    elsewhere = make_patient(
+        other_clinic, indication_codes=("fibromyalgia",), primary_indication="fibromyalgia"
+    )
+    record(elsewhere, lena, "fiqr", fiqr(6, 6, 4), "baseline", answered_on=SIX_WEEKS_AGO)
+    record(elsewhere, lena, "fiqr", fiqr(2, 2, 2), "week_6")
+    figures = programme_figures(actor=actor_for(morgan, clinic))
+    assert [(r.responders, r.assessed) for r in figures.responders] == [(1, 1)]
+    assert sum(row.total for row in figures.phase_rows) == 1

@@ -78,6 +78,9 @@ def test_continue_keeps_the_course_and_clears_the_queue(
     assert review_queue(actor=actor_for(diaz, clinic)) == []
     audit = AuditEvent.objects.get(action="outcome.review_sign")
     assert audit.detail.startswith("week_6: continue") and audit.patient_id == fibro.pk
+    # The decision is marked on the patient's charts.
+    page = client_for(diaz).get(reverse("outcomes:patient", args=[fibro.pk])).content.decode()
+    assert "Week-6 review: Continue the course as ordered</title>" in page
 
 
 def test_maintenance_monthly_signs_a_new_course_version_with_doses_every_28_days(

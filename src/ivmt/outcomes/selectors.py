@@ -29,6 +29,7 @@ from ivmt.outcomes.models import (
     InstrumentWording,
     OutcomeVerdict,
     QuestionnaireResponse,
+    Review,
     Timepoint,
 )
 from ivmt.patients.models import Patient, PatientIndication
@@ -213,7 +214,10 @@ def patient_outcomes(*, actor: Actor, patient_id: int) -> PatientOutcomes:
         .order_by("answered_on", "id")
     )
     today = clinic_today(actor.clinic)
-    markers = chart_markers(course, today)
+    markers = chart_markers(course, today) + [
+        Marker(r.due_on, "decision", f"{r.get_kind_display()}: {r.get_decision_display()}")
+        for r in Review.objects.filter(patient=patient).order_by("due_on")
+    ]
     verdicts = list(OutcomeVerdict.objects.filter(patient=patient))
     return PatientOutcomes(
         patient=patient,
