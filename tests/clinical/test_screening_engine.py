@@ -177,13 +177,12 @@ def test_facts_survive_their_json_form_exactly() -> None:
     assert evaluate(facts_from_json(facts_to_json(facts))).findings == evaluate(facts).findings
 
 
-def test_the_fingerprint_ignores_the_date_and_vitals_but_not_the_chart_policy_or_knowledge() -> (
-    None
-):
+def test_the_fingerprint_ignores_date_and_check_in_context_not_chart_policy_or_knowledge() -> None:
     policy = policy_defaults()
     base = fingerprint(BASE, policy, "v1")
     assert fingerprint(replace(BASE, as_of=date(2027, 1, 1)), policy, "v1") == base
     assert fingerprint(replace(BASE, vitals=Vitals(systolic_mmhg=D(80))), policy, "v1") == base
+    assert fingerprint(replace(BASE, series_started=True), policy, "v1") == base
     assert fingerprint(replace(BASE, medications=(med("digoxin"),)), policy, "v1") != base
     assert fingerprint(BASE, {**policy, "electrolyte_window_days": D(14)}, "v1") != base
     assert fingerprint(BASE, policy, "v2") != base

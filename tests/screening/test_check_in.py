@@ -38,6 +38,7 @@ def test_after_the_first_infusion_old_electrolytes_no_longer_block(
     during = services.screening_check_in(actor=nurse, patient=patient, series_started=True)
     assert during.blocking_count == 0
     assert during.facts["series_started"] is True
+    assert during.facts_fingerprint == before.facts_fingerprint  # the chart did not change
 
 
 def test_a_check_in_run_leaves_the_course_order_gate_on_the_chart_run(

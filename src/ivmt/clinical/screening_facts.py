@@ -301,12 +301,13 @@ def facts_from_json(data: Mapping[str, Any]) -> PatientFacts:
 def fingerprint(facts: PatientFacts, policy: Mapping[str, Decimal], knowledge_version: str) -> str:
     """SHA-256 (hex) of the chart facts, the clinic policy and the knowledge version.
 
-    Leaves out ``as_of`` and ``vitals``: a run stays current from one day to the next and at a
-    check-in, until the chart, the policy or the knowledge changes. Lists are hashed in a
+    Leaves out ``as_of``, ``vitals`` and ``series_started`` (the check-in's context): a run stays
+    current from one day to the next and through check-ins, until the chart, the policy or the
+    knowledge changes. Lists are hashed in a
     canonical order and numbers normalised (2.0 = 2.000000).
     """
     content = facts_to_json(facts)
-    del content["as_of"], content["vitals"]
+    del content["as_of"], content["vitals"], content["series_started"]
     for key in ("conditions", "medications", "allergies", "labs"):
         # Order-free: the same chart listed in another order is the same chart.
         content[key] = sorted(content[key], key=lambda item: json.dumps(item, sort_keys=True))
