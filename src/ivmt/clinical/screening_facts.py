@@ -8,9 +8,9 @@ with every run, so a run can always be re-read exactly as it was evaluated.
 :func:`fingerprint` hashes everything the chart contributes, plus the clinic policy and the
 knowledge version, but *not* the evaluation date nor the check-in context (vitals, series
 started). Two runs with the same fingerprint saw the same chart; the screening gate compares the
-latest run's fingerprint with the chart's current one to know whether the run is still current. Time-dependent questions
-(is the magnesium result still inside the window today?) are answered by the gate at the time
-it is asked, not frozen into the fingerprint.
+latest run's fingerprint with the chart's current one to know whether the run is still current.
+Time-dependent questions (is the magnesium result still inside the window today?) are answered
+by the gate at the time it is asked, not frozen into the fingerprint.
 
 Units: lab values in the analyte's canonical unit (``labs.toml``), formula amounts in mg, vitals
 in mmHg and beats per minute. Dates are clinic-local calendar dates.
