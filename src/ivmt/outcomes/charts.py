@@ -37,6 +37,14 @@ class ChartPoint:
     alert: bool = False
 
 
+def _ticks(low: float, high: float) -> list[float]:
+    span = high - low
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if span / s <= 6), span / 4 or 1.0)
+    first = -(-low // step) * step
+    count = int((high - first) // step) + 1
+    return [first + i * step for i in range(count)]
+
+
 def _nice_top(value: float) -> float:
     for step in (5, 10, 20, 25, 50, 100, 200, 250, 500):
         if value <= step * 5:
@@ -104,9 +112,8 @@ def score_chart_svg(
             f'<text x="{LEFT + plot_w - 4}" y="{bottom - 3:.1f}" fill="#495057" font-size="9" '
             f'text-anchor="end">{escape(band.label)}</text>'
         )
-    # Y axis: five ticks.
-    for i in range(5):
-        value = low + (high - low) * i / 4
+    # Y axis: round ticks (1, 2, 5, 10 ... apart), at most seven.
+    for value in _ticks(low, high):
         parts.append(
             f'<line x1="{LEFT - 4}" x2="{LEFT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             'stroke="#6c757d"/>'

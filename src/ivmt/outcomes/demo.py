@@ -109,7 +109,7 @@ class _Answers:
             points = [o.value for o in measure.options]
             return {i: points[_clip(lv["hit"] * f * 4 + r.uniform(-0.8, 0.8), 0, 4)] for i in ids}
         if instrument_id == "act":
-            total = _clip(lv["act"] + (1 / f - 1) * 12, 5, 25)
+            total = _clip(lv["act"] + (1 - f) * 10, 5, 25)
             base, extra = divmod(total, 5)
             return {i: base + (1 if n < extra else 0) for n, i in enumerate(ids)}
         if instrument_id == "fss":

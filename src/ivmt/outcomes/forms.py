@@ -23,7 +23,7 @@ def item_label(measure: Instrument, item: Item, wording: dict[str, str]) -> str:
     """The item's text: shipped, or loaded by the clinic, or a neutral label with its id."""
     text = item.text or wording.get(item.id)
     if text:
-        return text
+        return f"{measure.items.index(item) + 1}. {text}"
     number = item.id.rsplit("_", 1)[-1]
     return f"{measure.short_name} item {number} ({item.id})"
 
