@@ -163,3 +163,12 @@ def test_a_bag_made_days_before_an_unbooked_dose_is_flagged_against_the_dose_day
     assert [(r.dose.pk, r.flag) for r in rows] == [(next_week.pk, "lapse")]
     bag_page = client_for(priya).get(reverse("pharmacy:bag", args=[record.pk])).content.decode()
     assert "lapses before the dose&#x27;s day" in bag_page
+
+
+def test_an_empty_day_points_to_the_next_day_with_doses(
+    client_for: Callable[[User], Client], priya: User, course: CourseOrder
+) -> None:
+    page = client_for(priya).get(reverse("pharmacy:queue"), {"day": "2026-11-24"})
+    text = page.content.decode()
+    assert "No doses planned for this day" in text
+    assert 'href="?day=2026-11-30">Monday 30 November</a>' in text

@@ -10,17 +10,22 @@ demo's audit trail is what real use would write:
   a gentler piggy-back version (migraine-article protocol), the Yale push (signed over its
   magnesium-rate stop with a written reason), and a course changed after side effects
   (revision 2, longer infusion);
-* their first doses booked a few hours apart from now, with bags prepared by Priya and verified
-  by Paul (one still awaiting verification, one whose beyond-use time lapses before its slot);
+* their first doses booked a few hours apart, with bags prepared now by Priya and verified by
+  Paul (one still awaiting verification, one whose beyond-use time lapses before its slot);
 * one unsigned draft in Dr Diaz's dashboard.
 
 Booking times are written straight onto the planned doses here: that is the scheduling app's
 job once it exists (``PlannedDose.scheduled_at``).
+
+Trade-off: bags are made with the real clock, because the services refuse a preparation start
+in the future. Loaded on a day the clinic is closed, the courses' first doses fall on the next
+open day, and the queue (reached from "Next doses") honestly flags every bag as lapsing
+before its appointment; loaded during opening hours, only the one meant to lapse does.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -87,7 +92,8 @@ def _stock(ctx: DemoContext, pharmacist: Actor) -> None:
             ingredient_id=product.id,
             lot_number=f"{product.id[:3].upper()}{24110 + number}",
             expiry_date=today + timedelta(days=240 + 30 * (number % 6)),
-            units=12 if product.single_dose else 4,
+            # Enough for the coming fortnight, except pyridoxine (one vial: "low stock").
+            units=1 if product.id == "pyridoxine_100" else 60 if product.single_dose else 8,
             unit_cost=PRICES.get(product.id, Decimal("5.00")),
             supplier="McKesson Medical-Surgical",
         )
@@ -97,7 +103,7 @@ def _stock(ctx: DemoContext, pharmacist: Actor) -> None:
         ingredient_id="calcium_gluconate_10",
         lot_number="CG2411-EXP",
         expiry_date=today + timedelta(days=12),
-        units=4,
+        units=10,
         unit_cost=PRICES["calcium_gluconate_10"],
         supplier="Fresenius Kabi",
     )
@@ -128,13 +134,15 @@ def _course(
     )
 
 
-def _book(order: CourseOrder, hours_from_now: float) -> int:
-    """Book dose 1 (as scheduling will): its day, at the clock time ``hours_from_now``."""
+def _book(order: CourseOrder, hours_after: float) -> int:
+    """Book dose 1 (as scheduling will) ``hours_after`` the later of now and its day's opening."""
     dose = order.doses.order_by("number").first()
     assert dose is not None  # noqa: S101  # a signed course always has a first dose
-    now = timezone.now()
-    days = (dose.date - timezone.localdate(now, timezone=order.clinic.zone)).days
-    dose.scheduled_at = now + timedelta(days=days, hours=hours_from_now)
+    zone = order.clinic.zone
+    hours = order.clinic.opening_hours.filter(weekday=dose.date.weekday()).first()
+    opens = datetime.combine(dose.date, hours.opens if hours else time(8), tzinfo=zone)
+    now = timezone.now().replace(second=0, microsecond=0)
+    dose.scheduled_at = max(opens, now) + timedelta(hours=hours_after)
     dose.save(update_fields=["scheduled_at"])
     return dose.pk
 

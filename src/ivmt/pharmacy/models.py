@@ -114,10 +114,13 @@ class StockLot(ClinicScopedModel):
         return datetime.combine(self.expiry_date + timedelta(days=1), time(0), tzinfo=zone)
 
     @property
-    def units_on_hand(self) -> str:
-        """On-hand stock in containers, for display (e.g. ``3`` or ``2.4``)."""
-        units = (self.on_hand_ml / self.unit_volume_ml).normalize()
-        return f"{units:f}"
+    def on_hand_text(self) -> str:
+        """On-hand stock for display: whole containers when single-use ("12 × 10 mL"),
+        else the volume left across the lot's vials ("116 mL in 30 mL vials")."""
+        size = f"{self.unit_volume_ml.normalize():f} mL"
+        if self.single_use:
+            return f"{int(self.on_hand_ml // self.unit_volume_ml)} × {size}"
+        return f"{self.on_hand_ml.normalize():f} mL in {size} vials"
 
 
 class CompoundingRecord(ClinicScopedModel):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ivmt.clinical.beyond_use import beyond_use
 from ivmt.clinical.compounding import compose_bag
 from ivmt.clinical.cost import BagCost, PriceList, VialPrice, bag_cost
-from ivmt.clinical.errors import ClinicalError
+from ivmt.clinical.errors import ClinicalError, VolumeChoiceRequired
 from ivmt.clinical.formulas import formulas
 from ivmt.clinical.ingredients import Ingredient, ingredient, ingredients
 from ivmt.core.access import Actor
@@ -87,6 +87,7 @@ class Queue:
     rows: list[QueueRow]
     hours: Decimal
     category_label: str
+    next_day: date | None = None  # the next day with doses, when this one has none
 
     @property
     def to_prepare(self) -> int:
@@ -141,7 +142,24 @@ def compounding_queue(*, actor: Actor, day: date | None = None) -> Queue:
         ip=actor.ip,
         detail=f"{len(rows)} doses on {day:%Y-%m-%d}",
     )
-    return Queue(day=day, rows=rows, hours=hours, category_label=chosen.get_category_display())
+    next_day = (
+        None
+        if rows
+        else PlannedDose.objects.filter(
+            clinic=actor.clinic, date__gt=day, status=PlannedDose.Status.PLANNED
+        )
+        .exclude(order__status__in=(CourseOrder.Status.DRAFT, CourseOrder.Status.STOPPED))
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return Queue(
+        day=day,
+        rows=rows,
+        hours=hours,
+        category_label=chosen.get_category_display(),
+        next_day=next_day,
+    )
 
 
 def lapse_before_use(beyond_use_at: datetime, dose: PlannedDose, zone: tzinfo) -> str:
@@ -422,6 +440,8 @@ def _formula_costs(prices: PriceList) -> list[FormulaCost]:
         )
         try:
             cost, error = bag_cost(compose_bag(formula_, suggested), prices), ""
+        except VolumeChoiceRequired:
+            cost, error = None, "Depends on the volume the prescriber chooses (no default)."
         except ClinicalError as exc:
             cost, error = None, str(exc)
         costs.append(FormulaCost(formula_.name, note, cost, error))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms, template
 
+from ivmt.clinical.errors import ClinicalError
+from ivmt.clinical.ingredients import ingredient
 from ivmt.orders.presentation import severity_class as _severity_class
 
 register = template.Library()
@@ -24,3 +26,12 @@ def field_label(form: forms.BaseForm, name: str) -> str:
 @register.filter
 def severity_class(severity: str) -> str:
     return _severity_class(severity)
+
+
+@register.filter
+def ingredient_name(ingredient_id: str) -> str:
+    """The catalogue name of an ingredient id (the id itself if unknown)."""
+    try:
+        return ingredient(ingredient_id).name
+    except ClinicalError:
+        return ingredient_id
