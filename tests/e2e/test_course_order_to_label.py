@@ -123,7 +123,7 @@ def test_a_signed_course_becomes_a_verified_bag_with_a_scannable_label(
         f"Bag {code}",
     ):
         assert expected in text, expected
-    assert re.search(r"Prep PT .* Verif PT", text)
+    assert re.search(r"Prep P\. Test .* Verif P\. Test", text)
     source = tmp_path / "label.pdf"
     source.write_bytes(pdf)
     subprocess.run(  # noqa: S603  # fixed arguments, our own file

@@ -33,8 +33,12 @@ def frozen_now() -> Iterator[datetime]:
 
 @pytest.fixture
 def paul(clinic: Clinic) -> User:
-    """The second pharmacist, who verifies what Priya prepares."""
-    return make_member(clinic, "paul", Role.PHARMACIST)
+    """The second pharmacist, who verifies what Priya prepares (Paul Petrov: his initials
+    differ from Priya Test's only if the label prints more than initials)."""
+    paul = make_member(clinic, "paul", Role.PHARMACIST)
+    paul.last_name = "Petrov"
+    paul.save(update_fields=["last_name"])
+    return paul
 
 
 @pytest.fixture

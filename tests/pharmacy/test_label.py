@@ -87,8 +87,8 @@ def test_the_label_carries_what_the_nurse_needs_and_its_barcode_reads_back_the_b
         "BUD 2026-11-23 12:00 EST",
         "Store at room temperature",
         "PROTECT FROM LIGHT",
-        "Prep PT",
-        "Verif PT",
+        "Prep P. Test",
+        "Verif P. Petrov",
         f"Bag {verified.bag_code}",
     ):
         assert expected in text, expected
@@ -113,7 +113,7 @@ def test_the_worksheet_pdf_lists_each_component_volume_and_lot(
         assert lot.lot_number in text
     assert "Calcium gluconate 10 %" in text and "1 × 10 mL" in text  # a whole vial opened
     assert "beyond-use 2026-11-23 12:00 EST" in text
-    assert "Verified by Paul Test" in text
+    assert "Verified by Paul Petrov" in text
 
 
 def test_no_label_before_a_second_pharmacist_has_verified(

@@ -3,7 +3,7 @@
 What it carries (issue 5, USP <797> labelling): patient name, date of birth and MRN; each
 component with its volume and what it delivers; total volume; route, duration and pump rate;
 beyond-use date and time (clinic time zone); storage; "PROTECT FROM LIGHT" when any component
-is light-sensitive; the preparer's and verifier's initials; a Code 128 barcode of the bag's
+is light-sensitive; who prepared and verified it; a Code 128 barcode of the bag's
 random code, which the nurse scans at the chair.
 
 Trade-off: Code 128 rather than DataMatrix — every handheld scanner reads it, and the 16
@@ -23,6 +23,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from ivmt.accounts.models import User
 from ivmt.clinical.infusion_plan import InfusionPlan
 from ivmt.clinical.quantities import plain
 from ivmt.orders.presentation import content_rows
@@ -40,6 +41,14 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
         size -= 0.25
     canvas.setFont(font, size)
     return size
+
+
+def signer(user: User) -> str:
+    """How a label names a pharmacist: initial and family name ("P. Patel"). Initials alone
+    would print "PP / PP" for Priya Patel and Paul Petrov, which reads as one person."""
+    if user.first_name and user.last_name:
+        return f"{user.first_name[0]}. {user.last_name}"
+    return user.display_name
 
 
 def storage_text(storage: str) -> str:
@@ -116,8 +125,8 @@ def bag_label_pdf(record: CompoundingRecord, plan: InfusionPlan, zone: tzinfo) -
         canvas.setFont(bold, 7.5)
         canvas.drawString(MARGIN + 3, y, warning)
         canvas.setFillGray(0)
-    prepared = record.prepared_by.initials
-    verified = record.verified_by.initials if record.verified_by else "—"
+    prepared = signer(record.prepared_by)
+    verified = signer(record.verified_by) if record.verified_by else "—"
     started = record.prep_started_at.astimezone(zone)
     sign = f"Prep {prepared} {started:%d %b %H:%M} · Verif {verified}"
     _fit(canvas, sign, regular, 6.5, usable * 0.6)
