@@ -23,14 +23,16 @@ def test_demo_loads_a_clinic_with_every_role_and_30_patients_with_labs(
     clinic = Clinic.objects.get(name=DEMO_CLINIC)
     roles = set(Membership.objects.filter(clinic=clinic).values_list("role", flat=True))
     assert roles == {r.value for r in Role}
-    assert Patient.objects.filter(clinic=clinic).count() == 30
+    # 30 from the base demo; later apps' demo extensions may add a few of their own.
+    patients = Patient.objects.filter(clinic=clinic).count()
+    assert patients >= 30
     indications = set(
         Patient.objects.filter(clinic=clinic).values_list("indications__code", flat=True)
     )
     assert {"migraine", "fibromyalgia", "asthma", "chronic_fatigue_syndrome"} <= indications
     assert LabResult.objects.filter(clinic=clinic, analyte="magnesium", flag="L").exists()
     assert main(["demo"]) == 0  # a second run changes nothing
-    assert Patient.objects.filter(clinic=clinic).count() == 30
+    assert Patient.objects.filter(clinic=clinic).count() == patients
     assert main(["audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
 

@@ -204,7 +204,8 @@ SPECIALS: dict[int, Special] = {
 }
 
 BASELINE = {  # typical mid-range values in each analyte's canonical unit
-    "magnesium": (Decimal("1.7"), Decimal("2.3")),
+    # Inside the typical adult range, so only the special cases above are flagged.
+    "magnesium": (Decimal("1.8"), Decimal("2.15")),
     "calcium_total": (Decimal("8.7"), Decimal("10.1")),
     "calcium_ionised": (Decimal("1.15"), Decimal("1.30")),
     "potassium": (Decimal("3.6"), Decimal("4.9")),
