@@ -4,7 +4,7 @@ time lapses before their slot, and a fixed number of queries however many bags."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -13,9 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from tests.conftest import actor_for
-from tests.orders.factories import FROZEN_NOW, TODAY
+from tests.orders.factories import FROZEN_NOW, TODAY, seed_input
 
 from ivmt.accounts.models import Clinic, User
+from ivmt.orders import services as order_services
 from ivmt.orders.models import CourseOrder, PlannedDose
 from ivmt.patients.models import Patient
 from ivmt.pharmacy import services
@@ -172,3 +173,17 @@ def test_an_empty_day_points_to_the_next_day_with_doses(
     text = page.content.decode()
     assert "No doses planned for this day" in text
     assert 'href="?day=2026-11-30">Monday 30 November</a>' in text
+
+
+def test_a_dose_left_behind_by_a_changed_order_is_not_offered_for_preparation(
+    diaz: User, priya: User, clinic: Clinic, course: CourseOrder
+) -> None:
+    with time_machine.travel(FROZEN_NOW + timedelta(days=1), tick=False):
+        actor = actor_for(diaz, clinic)
+        change = order_services.course_order_amend(
+            actor=actor, order=course, chosen=seed_input(), reason="Longer infusion"
+        )
+        order_services.course_order_sign(actor=actor, order=change, expected_version=change.version)
+    rows = compounding_queue(actor=actor_for(priya, clinic), day=TODAY).rows
+    assert [(r.dose.number, r.flag) for r in rows] == [(1, "stopped")]
+    assert "Replaced by a later version" in rows[0].message

@@ -187,6 +187,9 @@ def _row(
     slot = dose.scheduled_at
     if dose.order.status == CourseOrder.Status.STOPPED:
         row.flag, row.message = "stopped", "Course stopped: do not prepare; waste any bag."
+    elif dose.order.status == CourseOrder.Status.SUPERSEDED and bag is None:
+        row.flag = "stopped"
+        row.message = "Replaced by a later version of the order: nothing to prepare."
     elif bag is not None and bag.status != "administered":
         if bag.beyond_use_at <= now:
             row.flag, row.message = "expired", "Past its beyond-use time: waste it."
