@@ -62,23 +62,6 @@ def content_rows(plan: InfusionPlan) -> list[ContentRow]:
     return rows
 
 
-def label_contents(plan: InfusionPlan) -> list[str]:
-    """Short lines for a bag label: each nutrient and ion total with its amount."""
-    bag = plan.bag
-    lines = [
-        f"{n.name}: {amount_text(n.display_amount, n.display_unit)}"
-        for n in bag.nutrients
-        if n.nutrient not in ("magnesium_chloride_hexahydrate", "calcium_gluconate")
-    ]
-    for ion in bag.ions:
-        if ion.ion_id in ("magnesium", "calcium"):
-            lines.insert(
-                0 if ion.ion_id == "magnesium" else 1,
-                f"{ion.ion_id.capitalize()}: {plain(round_half_up(ion.meq, 2))} mEq",
-            )
-    return lines
-
-
 def severity_class(severity: str) -> str:
     """Bootstrap colour for a warning severity."""
     return {"stop": "danger", "warning": "warning"}.get(severity, "info")

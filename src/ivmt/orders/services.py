@@ -43,6 +43,7 @@ from ivmt.orders.planning import (
 )
 from ivmt.patients.errors import EditConflict
 from ivmt.patients.models import Patient
+from ivmt.screening.selectors import screening_gate
 
 # DESIGN: how far ahead a course may start; further is a typo in the year.
 MAX_START_AHEAD = timedelta(days=366)
@@ -259,8 +260,6 @@ def course_order_sign(
     ValidationError (no approved current screening, a warning without a reason, the start
     passed, another signed course, a bag of the previous version still in the pharmacy).
     """
-    from ivmt.screening.selectors import screening_gate
-
     actor.require("orders.prescribe", patient_id=order.patient_id)
     _own(actor, order.clinic_id)
     override_reason = override_reason.strip()

@@ -31,7 +31,6 @@ from ivmt.clinical.ingredients import ingredient as ingredient_by_id
 from ivmt.clinical.osmolarity import SALINE
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
-from ivmt.core.models import AuditEvent
 from ivmt.orders.errors import AuditedRefusal, audited_refusals
 from ivmt.orders.models import CourseOrder, PlannedDose
 from ivmt.orders.planning import infusion_plan, order_input
@@ -45,13 +44,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 LOT_FIELD = "lot__"
 
 
-def _audit(
-    actor: Actor,
-    action: str,
-    record: CompoundingRecord,
-    detail: str = "",
-    outcome: str = AuditEvent.Outcome.OK,
-) -> None:
+def _audit(actor: Actor, action: str, record: CompoundingRecord, detail: str = "") -> None:
     audit_record(
         user=actor.user,
         clinic_id=actor.clinic.pk,
@@ -61,7 +54,6 @@ def _audit(
         object_id=record.pk,
         ip=actor.ip,
         detail=detail,
-        outcome=outcome,
     )
 
 
