@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.billing.matrix_ids import BILLING_AND_REFERRAL_IDS
 from tests.pharmacy.matrix_ids import ORDER_AND_PHARMACY_IDS
 
 from ivmt.accounts.models import Membership
@@ -76,4 +77,5 @@ URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     "review_point_id": _review_point,
     # A licensed instrument (its wording page exists only for those).
     "instrument_id": lambda patient, membership: "fiqr",  # type: ignore[dict-item]
+    **BILLING_AND_REFERRAL_IDS,  # document_id, charge_id, payment_id, referral_id, entry_id
 }

@@ -25,7 +25,15 @@ from ivmt.scheduling.models import Chair
 
 # Later apps add their demo data through a module with ``load(ctx: DemoContext) -> None``,
 # named here in the order they run (each may rely on the ones before it).
-EXTENSIONS: list[str] = ["ivmt.screening.demo", "ivmt.pharmacy.demo", "ivmt.outcomes.demo"]
+EXTENSIONS: list[str] = [
+    "ivmt.screening.demo",
+    # Before the pharmacy's: a new course needs the patient's signed consent and waiver.
+    "ivmt.billing.demo",
+    "ivmt.pharmacy.demo",
+    "ivmt.outcomes.demo",
+    "ivmt.billing.demo_charges",
+    "ivmt.referrals.demo",
+]
 
 DEMO_CLINIC = "Riverside Integrative Medicine"
 SECOND_CLINIC = "Lakeside Infusion Centre"

@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "ivmt.orders",
     "ivmt.pharmacy",
     "ivmt.outcomes",
+    "ivmt.billing",
+    "ivmt.referrals",
 ]
 
 MIDDLEWARE = [

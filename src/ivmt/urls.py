@@ -10,4 +10,6 @@ urlpatterns = [
     path("orders/", include("ivmt.orders.urls")),
     path("pharmacy/", include("ivmt.pharmacy.urls")),
     path("outcomes/", include("ivmt.outcomes.urls")),
+    path("billing/", include("ivmt.billing.urls")),
+    path("referrals/", include("ivmt.referrals.urls")),
 ]

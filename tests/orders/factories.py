@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tests.billing.helpers import sign_consents
 from tests.conftest import actor_for
 from tests.screening.helpers import screen_and_approve
 
@@ -71,10 +72,13 @@ def seed_input(**changes: Any) -> OrderInput:
 def approve_screening(patient: Patient, *, physician: User, clinic: Clinic) -> int:
     """Fresh electrolytes, the director's knowledge approval, a screening run and the
     physician's approval — through the screening app's own services (its test helper).
-    ``physician`` must be the clinic's medical director (Dr Diaz). Returns the run id."""
-    return int(
+    ``physician`` must be the clinic's medical director (Dr Diaz). Returns the run id.
+    The patient also signs the consent and waiver (billing's helper): a new course needs them."""
+    run_id = int(
         screen_and_approve(patient, physician=physician, director=physician, clinic=clinic).pk
     )
+    sign_consents(patient, clinic=clinic)
+    return run_id
 
 
 def draft(actor: Actor, patient: Patient, **changes: Any) -> CourseOrder:

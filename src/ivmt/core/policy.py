@@ -60,6 +60,27 @@ POLICY: dict[str, frozenset[Role]] = {
     "outcomes.programme": frozenset({P, M}),
     "outcomes.export": frozenset({M}),
     "outcomes.configure": frozenset({M}),
+    # Billing (issue 9): the front desk has patients sign the consent and waiver (nurses and
+    # physicians may too); the manager publishes the wording, sets the price list and sees
+    # balances; charges and payments are the front desk's and the manager's. The roles that
+    # sign an infusion at the chair make its charges through the infusion service.
+    "billing.consent_view": frozenset({P, N, FD}),
+    "billing.consent_sign": frozenset({P, N, FD}),
+    "billing.documents": frozenset({M}),
+    "billing.view": frozenset({FD, M}),
+    "billing.charge": frozenset({FD, M}),
+    "billing.charge_infusion": frozenset({P, N}),
+    "billing.payment": frozenset({FD, M}),
+    "billing.configure": frozenset({M}),
+    # Referrals and the directory: clinical staff and the front desk track nutritionist
+    # referrals; everyone on staff searches the directory of compounding pharmacies,
+    # prescribers and nutritionists; the front desk, pharmacists and the manager keep it, and
+    # the manager decides whether the clinic's own entry is shared with other clinics.
+    "referrals.view": frozenset({P, N, FD}),
+    "referrals.manage": frozenset({P, N, FD}),
+    "directory.view": frozenset({P, N, RX, FD, M}),
+    "directory.manage": frozenset({RX, FD, M}),
+    "directory.share": frozenset({M}),
     # The patient portal: a patient sees their own chart summary and nothing else.
     "portal.view": frozenset({Role.PATIENT}),
 }

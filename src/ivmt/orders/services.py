@@ -282,6 +282,20 @@ def course_order_sign(
                 object_type="courseorder",
                 object_id=current.pk,
             )
+        # A new course (not an amendment of a running one) needs the treatment consent and the
+        # financial waiver signed in their current versions (billing app, issue 9).
+        from ivmt.billing.selectors import consent_gate
+
+        consent = consent_gate(patient=patient) if previous is None else None
+        if consent is not None and not consent.allowed:
+            raise AuditedRefusal(
+                f"Signing needs the patient's signed consent documents: {consent.reason}.",
+                action="order.sign",
+                detail="consent missing: " + ", ".join(consent.missing),
+                patient_id=current.patient_id,
+                object_type="courseorder",
+                object_id=current.pk,
+            )
         # The plan is computed from the stored draft, never from the browser's copy.
         chosen = order_input(current)
         plan, schedule = _checked(actor, chosen, previous)

@@ -1,0 +1,1 @@
+"""Consents and waivers, the price list, charges, packages, payments and superbills."""

@@ -1,0 +1,2 @@
+"""Nutritionist referrals and the directory of compounding pharmacies, prescribers and
+nutritionists."""
