@@ -177,9 +177,10 @@ def consent_gate(*, patient: Patient) -> ConsentGate:
     """
     states = document_states(patient=patient)
     problems = [s for s in states if s.problem]
+    reason = "; ".join(s.problem for s in problems)
     return ConsentGate(
         allowed=not problems,
-        reason="; ".join(s.problem for s in problems).capitalize(),
+        reason=reason[:1].upper() + reason[1:],
         missing=tuple(s.kind for s in problems),
     )
 
