@@ -214,8 +214,9 @@ def superbill_pdf(bill: Superbill, clinic: Clinic, zone: tzinfo) -> bytes:
     )
     table = Table(
         rows,
-        colWidths=[0.85 * inch, 0.65 * inch, 3.6 * inch, 0.7 * inch, 0.5 * inch, 0.9 * inch],
+        colWidths=[0.95 * inch, 0.7 * inch, 3.3 * inch, 0.7 * inch, 0.55 * inch, 1.0 * inch],
         repeatRows=1,
+        hAlign="LEFT",
     )
     table.setStyle(
         TableStyle(
@@ -243,7 +244,9 @@ def superbill_pdf(bill: Superbill, clinic: Clinic, zone: tzinfo) -> bytes:
     pay_rows.append(
         ["", "", Paragraph("Total paid", s["cellb"]), Paragraph(usd(bill.total_paid), s["cellb"])]
     )
-    pay_table = Table(pay_rows, colWidths=[0.9 * inch, 1.2 * inch, 3.5 * inch, 1.0 * inch])
+    pay_table = Table(
+        pay_rows, colWidths=[0.95 * inch, 1.2 * inch, 3.5 * inch, 1.0 * inch], hAlign="LEFT"
+    )
     pay_table.setStyle(
         TableStyle(
             [

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ivmt.accounts.models import Membership
+from ivmt.billing.selectors import balances, consents_to_sign
 from ivmt.core.access import actor_from_request, requires, signed_in
 from ivmt.core.audit import audit_record
 from ivmt.core.roles import Role
@@ -17,6 +18,7 @@ from ivmt.outcomes.selectors import open_alerts
 from ivmt.patients.models import LabResult, Patient
 from ivmt.patients.selectors import portal_chart
 from ivmt.pharmacy.selectors import queue_count
+from ivmt.referrals.selectors import accepted_without_referral, overdue_referrals
 from ivmt.screening.selectors import screening_queue_count
 
 RECENT_DAYS = 30
@@ -65,7 +67,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if actor.may("outcomes.review"):
         context["reviews_due"] = review_queue(actor=actor, limit=10)
         context["outcome_alerts"] = open_alerts(actor=actor, limit=10)
+    if actor.may("billing.consent_sign") and actor.role == Role.FRONT_DESK:
+        # Issue 9: whose next visit needs a (re-)signature, referrals with no news.
+        context["consents_to_sign"] = consents_to_sign(actor=actor, limit=10)
+        context["overdue_referrals"] = overdue_referrals(actor=actor, limit=10)
+        context["accepted_not_referred"] = accepted_without_referral(actor=actor, limit=10)
     if actor.role == Role.MANAGER:
+        context["balances"] = balances(actor=actor, limit=10)
         context["audit_today"] = audit_counts_today(actor=actor)
         context["staff"] = list(
             Membership.objects.filter(clinic=actor.clinic, is_active=True)
