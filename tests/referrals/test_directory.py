@@ -5,6 +5,7 @@ manager's."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -184,3 +185,21 @@ def test_only_the_owner_edits_and_only_the_manager_shares(
     )
     assert stale.status_code == 409
     assert client_for(fran).get(reverse("referrals:own_entry")).status_code == 403
+
+
+def test_the_directory_page_runs_a_fixed_number_of_queries(
+    client_for: Callable[[User], Client],
+    fran: User,
+    clinic: Clinic,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = client_for(fran)
+    for n in range(3):
+        entry(fran, clinic, name=f"Pharmacy {n}", kind="pharmacy")
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("referrals:directory"))
+    for n in range(20):
+        entry(fran, clinic, name=f"More {n}", kind="pharmacy")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("referrals:directory"))
+    assert response.content.decode().count("Compounding pharmacy</td>") == 23

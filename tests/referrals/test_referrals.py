@@ -277,3 +277,55 @@ def test_referrals_are_invisible_to_other_clinics_and_to_pharmacists(
     assert AuditEvent.objects.filter(user=lena, outcome="denied", action="referral.letter").exists()
     client = client_for(priya)
     assert client.get(reverse("referrals:letter", args=[referral.pk])).status_code == 403
+
+
+def test_the_follow_up_list_runs_a_fixed_number_of_queries(
+    client_for: Callable[[User], Client],
+    fran: User,
+    clinic: Clinic,
+    grace: DirectoryEntry,
+    make_patient: Callable[..., Patient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    for n in range(2):
+        refer(fran, clinic, make_patient(given_name=f"A{n}", family_name="Quiet"), grace)
+    with time_machine.travel(FROZEN_NOW + timedelta(days=31), tick=False):
+        client = client_for(fran)  # signed in a month later (the idle time-out)
+        client.get(reverse("referrals:overdue"))
+        with django_assert_max_num_queries(20) as few:
+            client.get(reverse("referrals:overdue"))
+    for n in range(10):
+        refer(fran, clinic, make_patient(given_name=f"B{n}", family_name="Quiet"), grace)
+    with (
+        time_machine.travel(FROZEN_NOW + timedelta(days=31), tick=False),
+        django_assert_max_num_queries(len(few.captured_queries)),
+    ):
+        response = client.get(reverse("referrals:overdue"))
+    assert response.content.decode().count("Quiet</a>") == 12
+
+
+def test_hostile_names_are_escaped_on_the_billing_and_referral_pages(
+    client_for: Callable[[User], Client],
+    fran: User,
+    clinic: Clinic,
+    grace: DirectoryEntry,
+    make_patient: Callable[..., Patient],
+) -> None:
+    from tests.billing.helpers import sign_consents
+
+    hostile = make_patient(given_name="<script>alert(1)</script>", family_name="=cmd|' /C calc'!A0")
+    sign_consents(hostile, clinic=clinic, witness=fran)
+    refer(fran, clinic, hostile, grace)
+    client = client_for(fran)
+    for url in (
+        reverse("billing:consents", args=[hostile.pk]),
+        reverse("billing:account", args=[hostile.pk]),
+        reverse("referrals:patient", args=[hostile.pk]),
+        reverse("billing:sign_consent", args=[hostile.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in body, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, url
+    letter = client.get(reverse("referrals:letter", args=[Referral.objects.get().pk]))
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(letter.content)).pages)
+    assert "<script>alert(1)</script>" in text  # printed as written, not interpreted
