@@ -5,11 +5,12 @@ Through the same services the pages use: Manager Morgan sets the price list (com
 $35, infusion $95 for the first hour, $30 per additional hour, push $60, office visit $120 as
 99213; the ingredient cost of a seed-recipe bag comes from the pharmacy's stock prices, about
 $20 — inside the seed article's $5–25) and a prepaid loading series; publishes the consent
-(version 1), the waiver, then consent version 2 (adds low potassium to the risks, from the
-migraine article). Front-desk Fran witnesses every patient signing both, then version 2 —
-except two on purpose: demo patient 17 (index 16, who has Dr Diaz's unsigned draft) has signed
-nothing, and demo patient 4 (index 3, mid-course) still has to re-sign version 2 at the next
-visit. Both show on Fran's dashboard.
+(version 1) and the waiver; Front-desk Fran witnesses every patient signing both — except demo
+patient 17 (index 16, who has Dr Diaz's unsigned draft), who has signed nothing. After the
+pharmacy's demo, ``publish_second_version`` publishes consent version 2 (adds low potassium to
+the risks, from the migraine article) and every patient signs it — except index 16 and index 12
+(the pharmacy demo's first course, with a dose this week), who still has to re-sign at the
+next visit. Both show on Fran's dashboard.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from ivmt.billing import services
 from ivmt.billing.documents import CONSENT_BODY, CONSENT_TITLE, WAIVER_BODY, WAIVER_TITLE
-from ivmt.billing.models import DocumentTemplate
+from ivmt.billing.models import DocumentTemplate, SignedDocument
 from ivmt.core.access import Actor
 from ivmt.core.roles import Role
 from ivmt.patients.models import Patient
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ivmt.demo import DemoContext
 
 UNSIGNED_INDEX = 16
-RESIGN_INDEX = 3
+RESIGN_INDEX = 12  # the pharmacy demo's first course: a dose this week
 CONSENT_V1 = CONSENT_BODY.replace("- low potassium;\n", "")
 
 
@@ -104,9 +105,25 @@ def load(ctx: DemoContext) -> None:
             continue
         _sign(fran, patient, consent_v1, rng)
         _sign(fran, patient, waiver, rng)
+
+
+def publish_second_version(ctx: DemoContext) -> None:
+    """Consent version 2, signed by every patient of the clinic but two (called by
+    ``demo_charges``, after the pharmacy's demo has signed its courses under version 1)."""
+    morgan = Actor(user=ctx.users["morgan"], clinic=ctx.clinic, role=Role.MANAGER)
+    fran = Actor(user=ctx.users["fran"], clinic=ctx.clinic, role=Role.FRONT_DESK)
+    rng = random.Random(10)  # noqa: S311  # demo signatures, not security
     consent_v2 = services.document_template_publish(
         actor=morgan, kind="consent", title=CONSENT_TITLE, body=CONSENT_BODY
     )
-    for index, patient in enumerate(ctx.patients):
-        if index not in (UNSIGNED_INDEX, RESIGN_INDEX):
-            _sign(fran, patient, consent_v2, rng)
+    waiver = DocumentTemplate.objects.get(clinic=ctx.clinic, kind="waiver")
+    skipped = {ctx.patients[UNSIGNED_INDEX].pk, ctx.patients[RESIGN_INDEX].pk}
+    signed_waiver = set(
+        SignedDocument.objects.filter(clinic=ctx.clinic, kind="waiver").values_list(
+            "patient_id", flat=True
+        )
+    )
+    for patient in Patient.objects.filter(clinic=ctx.clinic).exclude(pk__in=skipped):
+        if patient.pk not in signed_waiver:  # patients other demos registered since
+            _sign(fran, patient, waiver, rng)
+        _sign(fran, patient, consent_v2, rng)

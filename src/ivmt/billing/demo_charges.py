@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ivmt.billing import services
+from ivmt.billing.demo import publish_second_version
 from ivmt.billing.models import Charge, Package
 from ivmt.core.access import Actor
 from ivmt.core.roles import Role
@@ -34,6 +35,7 @@ MINUTES = {0: 45, 1: 95, 2: 12}
 def load(ctx: DemoContext) -> None:
     if Charge.objects.filter(clinic=ctx.clinic).exists():
         return
+    publish_second_version(ctx)
     nadia = Actor(user=ctx.users["nadia"], clinic=ctx.clinic, role=Role.NURSE)
     fran = Actor(user=ctx.users["fran"], clinic=ctx.clinic, role=Role.FRONT_DESK)
     zone = ctx.clinic.zone
