@@ -110,9 +110,14 @@ def test_a_new_version_asks_for_re_signing_before_a_new_course_and_at_the_next_v
 def test_a_withdrawn_consent_blocks_until_signed_again(
     screened: Patient, clinic: Clinic, fran: User
 ) -> None:
+    sign_consents(screened, clinic=clinic)  # an earlier signature of the same version
     consent, _waiver = sign_consents(screened, clinic=clinic)
     services.document_withdraw(actor=actor_for(fran, clinic), document_id=consent.pk)
-    assert consent_gate(patient=screened).missing == ("consent",)
+    gate = consent_gate(patient=screened)
+    assert gate.missing == ("consent",)  # the earlier signature does not revive
+    assert "The patient withdrew the treatment consent" in gate.reason
+    sign_consents(screened, clinic=clinic, kinds=("consent",))
+    assert consent_gate(patient=screened).allowed
 
 
 def test_the_gate_runs_a_fixed_number_of_queries(

@@ -115,7 +115,8 @@ class DocumentState:
     label: str
     required: bool
     current: DocumentTemplate | None
-    signed: SignedDocument | None  # the latest signature not withdrawn
+    signed: SignedDocument | None  # the latest signature, unless it was withdrawn
+    withdrawn: bool = False  # the latest signature was withdrawn (older ones do not revive)
 
     @property
     def up_to_date(self) -> bool:
@@ -132,6 +133,8 @@ class DocumentState:
             return ""
         if self.current is None:
             return f"the clinic has not published a {self.label.lower()} yet"
+        if self.withdrawn:
+            return f"the patient withdrew the {self.label.lower()}; it needs signing again"
         if self.signed is None:
             return f"the {self.label.lower()} is not signed"
         return (
@@ -155,20 +158,27 @@ def document_states(*, patient: Patient) -> list[DocumentState]:
     settings = billing_settings(patient.clinic_id)
     templates = current_templates(patient.clinic_id)
     latest: dict[str, SignedDocument] = {}
-    for document in SignedDocument.objects.filter(
-        clinic_id=patient.clinic_id, patient=patient, withdrawn_at__isnull=True
-    ).order_by("-template_version", "-signed_at", "-id"):
+    for document in (
+        SignedDocument.objects.filter(clinic_id=patient.clinic_id, patient=patient)
+        .defer("signature_png")
+        .order_by("-signed_at", "-id")
+    ):
         latest.setdefault(document.kind, document)
-    return [
-        DocumentState(
-            kind=kind,
-            label=str(label),
-            required=kind == DocumentKind.CONSENT or settings.waiver_required,
-            current=templates.get(kind),
-            signed=latest.get(kind),
+    states = []
+    for kind, label in DocumentKind.choices:
+        found = latest.get(kind)
+        withdrawn = found is not None and found.withdrawn_at is not None
+        states.append(
+            DocumentState(
+                kind=kind,
+                label=str(label),
+                required=kind == DocumentKind.CONSENT or settings.waiver_required,
+                current=templates.get(kind),
+                signed=None if withdrawn else found,
+                withdrawn=withdrawn,
+            )
         )
-        for kind, label in DocumentKind.choices
-    ]
+    return states
 
 
 def consent_gate(*, patient: Patient) -> ConsentGate:
@@ -221,12 +231,14 @@ def consents_to_sign(*, actor: Actor, limit: int = 20) -> list[ToSign]:
         upcoming.setdefault(patient_id, None)
     if not upcoming:
         return []
-    signed: dict[tuple[int, str], int] = {}
-    for patient_id, kind, version in SignedDocument.objects.filter(
-        clinic=actor.clinic, patient_id__in=list(upcoming), withdrawn_at__isnull=True
-    ).values_list("patient_id", "kind", "template_version"):
-        key = (patient_id, kind)
-        signed[key] = max(signed.get(key, 0), version)
+    signed: dict[tuple[int, str], int | None] = {}
+    for patient_id, kind, version, withdrawn_at in (
+        SignedDocument.objects.filter(clinic=actor.clinic, patient_id__in=list(upcoming))
+        .order_by("-signed_at", "-id")
+        .values_list("patient_id", "kind", "template_version", "withdrawn_at")
+    ):
+        # The latest signature counts; a withdrawn one means "not signed" (None).
+        signed.setdefault((patient_id, kind), None if withdrawn_at else version)
     waiting: dict[int, tuple[str, ...]] = {}
     for patient_id in upcoming:
         problems = []
