@@ -107,6 +107,7 @@ def test_consent_and_waiver_on_a_tablet_then_charges_payment_and_superbill(
 ) -> None:
     base = str(live_server)
     ARTIFACTS.mkdir(exist_ok=True)
+    expect.set_options(timeout=15_000)  # two shared cores: a slow page is not a failure
     services.billing_settings_update(
         actor=actor_for(morgan, clinic),
         expected_version=1,
