@@ -76,6 +76,9 @@ def run_day(args: argparse.Namespace) -> dict[str, Any]:
         wanted = {tuple(float(x) for x in cell.split("x")) for cell in args.cells.split(",")}
         cells = [cell for cell in cells if cell in wanted]
     rows: list[dict[str, Any]] = []
+    reused: dict[str, dict[str, Any]] = {}
+    if args.reuse:
+        reused = {r["instance"]: r for r in json.loads(Path(args.reuse).read_text())["rows"]}
     header = (
         f"{'instance':<16}{'n':>4}{'C':>3}{'N':>2} | {'FCFS W':>7}{'maxW':>5}{'OT':>5} | "
         f"{'ours W':>7}{'maxW':>5}{'OT':>5}{'pl':>4}{'t/s':>6} | "
@@ -101,7 +104,10 @@ def run_day(args: argparse.Namespace) -> dict[str, Any]:
                 ),
             )
             ref = None
-            if args.reference > 0:
+            old = reused.get(g.name)
+            if old is not None:
+                pass  # reference and offline bound taken from the earlier run below
+            elif args.reference > 0:
                 ref = solve_day(
                     day,
                     SolveOptions(
@@ -114,21 +120,33 @@ def run_day(args: argparse.Namespace) -> dict[str, Any]:
                 )
             # The instance's best known bound: ours, the reference's, and the LP given time.
             min_priority = None if not fcfs.unplaced else ours.objective.placed_priority
-            offline = wait_lower_bounds(
-                day, fairness_caps(day, fcfs), time_limit_s=args.lp_time, min_priority=min_priority
-            )
+            if old is not None:
+                offline = old["offline_bounds"]
+                ref_row = old["reference"]
+            else:
+                offline = wait_lower_bounds(
+                    day,
+                    fairness_caps(day, fcfs),
+                    time_limit_s=args.lp_time,
+                    min_priority=min_priority,
+                )
+                ref_row = _solver_row(ref) if ref is not None else None
             lb_candidates = [ours.lower_bound, *offline.values()]
-            if ref is not None and ref.objective.placed_priority == ours.objective.placed_priority:
-                lb_candidates.append(ref.lower_bound)
+            if ref_row is not None and ref_row["placed_priority"] == ours.objective.placed_priority:
+                lb_candidates.append(ref_row["lower_bound"])
             lb = max(lb_candidates)
             w0, w = fo.total_wait, ours.objective.total_wait
-            w_ref = ref.objective.total_wait if ref is not None else None
+            w_ref = ref_row["total_wait"] if ref_row is not None else None
             g_closed = (w0 - w) / (w0 - lb) if w0 > lb else 1.0
             q = w / w_ref if w_ref else (1.0 if w_ref == 0 and w == 0 else None)
             violations = {
                 "fcfs": len(check_plan(day, fcfs)),
                 "ours": len(check_plan(day, ours.plan, fairness_reference=fcfs)),
-                "ref": len(check_plan(day, ref.plan, fairness_reference=fcfs)) if ref else 0,
+                "ref": (
+                    len(check_plan(day, ref.plan, fairness_reference=fcfs))
+                    if ref
+                    else (old["violations"]["ref"] if old else 0)
+                ),
             }
             row = {
                 "instance": g.name,
@@ -148,7 +166,8 @@ def run_day(args: argparse.Namespace) -> dict[str, Any]:
                     "wall_s": round(fcfs_s, 3),
                 },
                 "ours": _solver_row(ours),
-                "reference": _solver_row(ref) if ref is not None else None,
+                "reference": ref_row,
+                "reference_reused_from": args.reuse if old is not None else None,
                 "offline_bounds": offline,
                 "lower_bound": lb,
                 "G": round(g_closed, 4),
@@ -158,15 +177,16 @@ def run_day(args: argparse.Namespace) -> dict[str, Any]:
                 "violations": violations,
             }
             rows.append(row)
-            rt = ref.objective if ref is not None else None
+            ref_wall = f"{ref_row['wall_s']:.0f}" if ref_row else "-"
             print(
                 f"{g.name:<16}{len(day.requests):>4}{len(day.chairs):>3}{len(day.nurses):>2} | "
                 f"{fo.total_wait:>7}{fo.max_wait:>5}{fo.overtime:>5} | "
                 f"{w:>7}{ours.objective.max_wait:>5}{ours.objective.overtime:>5}"
                 f"{ours.objective.placed - fo.placed:>+4}{ours.wall_time_s:>6.1f} | "
-                f"{(rt.total_wait if rt else '-'):>7}{(rt.max_wait if rt else '-'):>5}"
-                f"{(rt.overtime if rt else '-'):>5}"
-                f"{(f'{ref.wall_time_s:.0f}' if ref else '-'):>6} | "
+                f"{(ref_row['total_wait'] if ref_row else '-'):>7}"
+                f"{(ref_row['max_wait'] if ref_row else '-'):>5}"
+                f"{(ref_row['overtime'] if ref_row else '-'):>5}"
+                f"{ref_wall:>6} | "
                 f"{lb:>6}{g_closed:>6.2f}{(f'{q:.3f}' if q is not None else '-'):>6}"
                 f"{row['wait_reduction_pct']:>6.1f}"
                 + ("" if not any(violations.values()) else f"  VIOLATIONS {violations}"),
@@ -345,6 +365,11 @@ def main() -> None:
     day.add_argument("--reference", type=float, default=120.0, help="0 to skip the reference")
     day.add_argument("--ref-workers", type=int, default=2)
     day.add_argument("--lp-time", type=float, default=30.0, help="seconds for the offline LP")
+    day.add_argument(
+        "--reuse",
+        default=None,
+        help="JSON of an earlier run: take its reference results and offline bounds",
+    )
     series = sub.add_parser("series", help="12-week series booking stream")
     series.add_argument("--load", type=float, default=0.8)
     series.add_argument("--seeds", type=int, default=3)
