@@ -20,7 +20,7 @@ What it cannot see: the per-nurse cap couples a nurse's placements to her own pa
 with a full list cannot start a new IV even when a colleague could carry the patient). When the
 caps bind (nurse load near 1.0) the integer optimum of the pooled model itself is barely above
 the LP (9 624 vs 9 611 on the benchmark's hardest cell, solved with SCIP), while the best plans
-known wait about 10 % longer: the remaining gap is this coupling, not fractionality.
+known wait about 12 % longer: the remaining gap is this coupling, not fractionality.
 
 ``earliest_possible``: every request at its first possible minute, which is trivially valid.
 
