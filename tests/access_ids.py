@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tests.billing.matrix_ids import BILLING_AND_REFERRAL_IDS
 from tests.pharmacy.matrix_ids import ORDER_AND_PHARMACY_IDS
+from tests.scheduling.matrix_ids import SCHEDULING_IDS
 
 from ivmt.accounts.models import Membership
 from ivmt.core.access import Actor
@@ -78,4 +79,5 @@ URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     # A licensed instrument (its wording page exists only for those).
     "instrument_id": lambda patient, membership: "fiqr",  # type: ignore[dict-item]
     **BILLING_AND_REFERRAL_IDS,  # document_id, charge_id, payment_id, referral_id, entry_id
+    **SCHEDULING_IDS,  # appointment_id, shift_id, proposal_id
 }

@@ -81,6 +81,15 @@ POLICY: dict[str, frozenset[Role]] = {
     "directory.view": frozenset({P, N, RX, FD, M}),
     "directory.manage": frozenset({RX, FD, M}),
     "directory.share": frozenset({M}),
+    # Scheduling (issue 7): every staff role reads the day and week (the pharmacy compounds
+    # by appointment time; the manager runs the day); nurses and the front desk book, move
+    # and cancel, and check patients in (physicians too); the front desk and the manager lay
+    # out a day with the optimiser; the manager sets the rules and the nurses' rota.
+    "scheduling.view": frozenset({P, N, RX, FD, M}),
+    "scheduling.book": frozenset({N, FD}),
+    "scheduling.checkin": frozenset({P, N, FD}),
+    "scheduling.optimise": frozenset({FD, M}),
+    "scheduling.configure": frozenset({M}),
     # The patient portal: a patient sees their own chart summary and nothing else.
     "portal.view": frozenset({Role.PATIENT}),
 }

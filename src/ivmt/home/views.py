@@ -19,6 +19,7 @@ from ivmt.patients.models import LabResult, Patient
 from ivmt.patients.selectors import portal_chart
 from ivmt.pharmacy.selectors import queue_count
 from ivmt.referrals.selectors import accepted_without_referral, overdue_referrals
+from ivmt.scheduling.selectors import todays_bookings
 from ivmt.screening.selectors import screening_queue_count
 
 RECENT_DAYS = 30
@@ -72,6 +73,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["consents_to_sign"] = consents_to_sign(actor=actor, limit=10)
         context["overdue_referrals"] = overdue_referrals(actor=actor, limit=10)
         context["accepted_not_referred"] = accepted_without_referral(actor=actor, limit=10)
+    if actor.may("scheduling.book"):
+        context["todays_bookings"] = todays_bookings(actor=actor)
     if actor.role == Role.MANAGER:
         context["balances"] = balances(actor=actor, limit=10)
         context["audit_today"] = audit_counts_today(actor=actor)

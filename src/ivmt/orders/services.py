@@ -14,7 +14,7 @@ order and shown on it; the audit row carries only the warning codes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -488,3 +488,57 @@ def order_settings_update(
             detail=f"osmolarity limit {limit.id}",
         )
     return current
+
+
+# Scheduling (issue 7) books an appointment for a planned dose and records its time here; the
+# roles that book, lay out the day or mark a no-show may do so.
+SCHEDULING_CAPABILITIES = ("scheduling.book", "scheduling.optimise", "scheduling.checkin")
+
+
+def planned_dose_schedule(
+    *, actor: Actor, dose_id: int, scheduled_at: datetime | None
+) -> PlannedDose:
+    """Record the appointment booked for a planned dose (``None``: it has none now).
+
+    The dose's ``date`` follows the booked day in the clinic's time zone, so the pharmacy's
+    queue lists the dose on the day it is given and checks its bag's beyond-use time against
+    the slot. Only a planned dose of a signed course, or one a superseded version kept, is
+    booked; the scheduling app checks the protocol interval and the slot itself. Called inside
+    the booking's transaction (lock order: patient, course orders, planned doses).
+    """
+    if not any(actor.may(capability) for capability in SCHEDULING_CAPABILITIES):
+        actor.require(SCHEDULING_CAPABILITIES[0])
+    with transaction.atomic():
+        dose = (
+            PlannedDose.objects.select_for_update().filter(clinic=actor.clinic, pk=dose_id).first()
+        )
+        if dose is None:
+            raise PermissionDenied("This dose is not in your clinic.")
+        if scheduled_at is not None:
+            if timezone.is_naive(scheduled_at):
+                raise ValidationError("The appointment time needs a time zone.")
+            order_status = CourseOrder.objects.filter(pk=dose.order_id).values_list(
+                "status", flat=True
+            )[0]
+            if dose.status != PlannedDose.Status.PLANNED or order_status not in (
+                CourseOrder.Status.SIGNED,
+                CourseOrder.Status.SUPERSEDED,
+            ):
+                raise ValidationError(
+                    f"Dose {dose.number} is not planned under a signed order "
+                    f"({dose.get_status_display().lower()}); it cannot be booked."
+                )
+            dose.date = timezone.localdate(scheduled_at, timezone=actor.clinic.zone)
+        dose.scheduled_at = scheduled_at
+        dose.save(update_fields=["scheduled_at", "date"])
+        audit_record(
+            user=actor.user,
+            clinic_id=actor.clinic.pk,
+            action="dose.schedule",
+            patient_id=dose.patient_id,
+            object_type="planneddose",
+            object_id=dose.pk,
+            ip=actor.ip,
+            detail="booked" if scheduled_at is not None else "unbooked",
+        )
+    return dose
