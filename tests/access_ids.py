@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.billing.matrix_ids import BILLING_AND_REFERRAL_IDS
+from tests.infusions.matrix_ids import INFUSION_IDS
 from tests.pharmacy.matrix_ids import ORDER_AND_PHARMACY_IDS
 from tests.scheduling.matrix_ids import SCHEDULING_IDS
 
@@ -79,5 +80,6 @@ URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     # A licensed instrument (its wording page exists only for those).
     "instrument_id": lambda patient, membership: "fiqr",  # type: ignore[dict-item]
     **BILLING_AND_REFERRAL_IDS,  # document_id, charge_id, payment_id, referral_id, entry_id
+    **INFUSION_IDS,  # chart_id, event_id, advice_id
     **SCHEDULING_IDS,  # appointment_id, shift_id, proposal_id
 }

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "ivmt.screening",
     "ivmt.orders",
     "ivmt.pharmacy",
+    "ivmt.infusions",
     "ivmt.outcomes",
     "ivmt.billing",
     "ivmt.referrals",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("screening/", include("ivmt.screening.urls")),
     path("orders/", include("ivmt.orders.urls")),
     path("pharmacy/", include("ivmt.pharmacy.urls")),
+    path("infusions/", include("ivmt.infusions.urls")),
     path("outcomes/", include("ivmt.outcomes.urls")),
     path("billing/", include("ivmt.billing.urls")),
     path("referrals/", include("ivmt.referrals.urls")),

@@ -51,6 +51,17 @@ POLICY: dict[str, frozenset[Role]] = {
     "pharmacy.stock_receive": frozenset({RX}),
     "pharmacy.recall": frozenset({P, RX}),
     "pharmacy.configure": frozenset({RX, M}),
+    # Infusion charting at the chair (issue 6): nurses and physicians chart; the front desk
+    # also sees the today board (who arrived, who is infusing: no clinical detail) and prints
+    # wristbands at arrival; a physician releases held doses, acknowledges adverse events and
+    # decides next-dose advice; the medical director (checked in the service) sets the clinic's
+    # hold limits.
+    "infusions.board": frozenset({P, N, FD}),
+    "infusions.view": frozenset({P, N}),
+    "infusions.chart": frozenset({P, N}),
+    "infusions.wristband": frozenset({P, N, FD}),
+    "infusions.review": frozenset({P}),
+    "infusions.configure": frozenset({P}),
     # Outcomes (issue 8): questionnaire answers are clinical data (PHQ-9 item 9), so only
     # physicians and nurses read and record them; a physician signs reviews and acts on
     # alerts; the manager sees the programme's aggregates and the de-identified export.

@@ -12,6 +12,7 @@ from ivmt.core.access import actor_from_request, requires, signed_in
 from ivmt.core.audit import audit_record
 from ivmt.core.roles import Role
 from ivmt.core.selectors import audit_counts_today
+from ivmt.infusions.selectors import board_counts, open_adverse_events, pending_advice
 from ivmt.orders.selectors import drafts_awaiting_signature
 from ivmt.outcomes.reviews import review_queue
 from ivmt.outcomes.selectors import open_alerts
@@ -65,6 +66,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["unsigned_drafts"] = drafts_awaiting_signature(actor=actor)
     if actor.may("pharmacy.compound"):
         context["pharmacy_queue"] = queue_count(actor=actor)
+    if actor.may("infusions.board"):
+        context["infusion_counts"] = board_counts(actor=actor)
+    if actor.may("infusions.review"):
+        context["adverse_events_open"] = open_adverse_events(actor=actor, limit=10)
+        context["advice_pending"] = pending_advice(actor=actor, limit=10)
     if actor.may("outcomes.review"):
         context["reviews_due"] = review_queue(actor=actor, limit=10)
         context["outcome_alerts"] = open_alerts(actor=actor, limit=10)
