@@ -191,13 +191,11 @@ def day(request: HttpRequest) -> HttpResponse:
     if form.errors:
         return render(request, "scheduling/bad_date.html", {"form": form}, status=400)
     schedule = selectors.day_schedule(actor=actor, day=chosen or clinic_today(actor.clinic))
-    move_form = None
-    if actor.may("scheduling.book"):
-        move_form = MoveForm(clinic_id=actor.clinic.pk, zone=actor.clinic.zone)
+    # The drag-and-drop move panel is built from the schedule's own chairs and shifts.
     return render(
         request,
         "scheduling/day.html",
-        {"schedule": schedule, "move_form": move_form, "optimise": OptimiseForm()},
+        {"schedule": schedule, "move_panel": actor.may("scheduling.book")},
     )
 
 

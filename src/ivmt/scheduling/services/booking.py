@@ -141,7 +141,9 @@ def lock_patient_and_dose(actor: Actor, dose_id: int) -> PlannedDose:
     if found is None:
         raise PermissionDenied("That dose is not in your clinic.")
     Patient.objects.select_for_update().get(pk=found)
-    return PlannedDose.objects.select_for_update().select_related("order").get(pk=dose_id)
+    return (
+        PlannedDose.objects.select_for_update(of=("self",)).select_related("order").get(pk=dose_id)
+    )
 
 
 def check_bookable(dose: PlannedDose, *, ignore: frozenset[int] = frozenset()) -> None:
@@ -331,7 +333,7 @@ def _locked_appointment(
     if found[1] is not None:
         PlannedDose.objects.select_for_update().get(pk=found[1])
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("dose", "dose__order")
         .get(pk=appointment_id)
     )
@@ -489,6 +491,8 @@ def appointment_set_status(
                 f"This appointment is {appointment.get_status_display().lower()}; it cannot "
                 f"become “{STATUS_WORDS[status].lower()}”."
             )
+        if status == Appointment.Status.NO_SHOW and appointment.starts_at > timezone.now():
+            raise ValidationError("A no-show is marked once the appointment time has come.")
         if status != Appointment.Status.NO_SHOW and appointment.starts_at.astimezone(
             actor.clinic.zone
         ).date() != timezone.localdate(timezone=actor.clinic.zone):

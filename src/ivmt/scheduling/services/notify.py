@@ -189,7 +189,7 @@ def appointment_reminders_send(*, now: datetime | None = None) -> dict[int, int]
 def _remind(appointment_id: int, now: datetime) -> bool:
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("patient", "clinic")
             .filter(
                 pk=appointment_id, reminder_sent_at__isnull=True, status=Appointment.Status.BOOKED

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -144,8 +144,8 @@ def day_optimise(
             moves.append(
                 {
                     "appointment": visit.pk,
-                    "from": visit.starts_at.isoformat(),
-                    "to": to.isoformat(),
+                    "from": visit.starts_at.astimezone(UTC).isoformat(),
+                    "to": to.astimezone(UTC).isoformat(),
                     "from_chair": visit.chair_id,
                     "to_chair": chair,
                     "from_nurse": visit.nurse_id,

@@ -97,7 +97,7 @@ def series_book(*, actor: Actor, order_id: int, picks: Sequence[SeriesPick]) -> 
         Patient.objects.select_for_update().get(pk=patient_id)
         doses = {
             d.pk: d
-            for d in PlannedDose.objects.select_for_update()
+            for d in PlannedDose.objects.select_for_update(of=("self",))
             .select_related("order")
             .filter(order_id=order_id, pk__in=[p.dose_id for p in picks])
             .order_by("number")
@@ -205,7 +205,11 @@ def _write(
         planned_dose_schedule(actor=actor, dose_id=dose.pk, scheduled_at=appointment.starts_at)
         booked.append(appointment)
     for old in stale:
-        locked = Appointment.objects.select_for_update().select_related("dose").get(pk=old.pk)
+        locked = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("dose")
+            .get(pk=old.pk)
+        )
         cancel_locked(actor, locked, "Order changed: replaced by the rebooked series.")
     return booked
 
@@ -222,7 +226,11 @@ def stale_appointments_cancel(*, actor: Actor, patient_id: int) -> int:
             raise PermissionDenied("That patient is not in your clinic.")
         stale = stale_appointments(patient.pk, timezone.now())
         for old in stale:
-            locked = Appointment.objects.select_for_update().select_related("dose").get(pk=old.pk)
+            locked = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("dose")
+                .get(pk=old.pk)
+            )
             cancel_locked(actor, locked, "Course stopped or changed: no dose to give.")
         if stale:
             notify_after_commit(actor, "cancelled", patient.pk, [a.pk for a in stale])
