@@ -15,7 +15,9 @@ Each sent message writes one audit row (no content, only which appointments).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.core.mail import EmailMessage
@@ -141,8 +143,24 @@ def send_change_notice(
     return True
 
 
+_withheld: ContextVar[bool] = ContextVar("appointment_messages_withheld", default=False)
+
+
+@contextmanager
+def messages_withheld() -> Iterator[None]:
+    """Book without e-mailing anyone (the demo loads invented patients with made-up addresses;
+    their confirmations stay "not sent yet")."""
+    token = _withheld.set(True)
+    try:
+        yield
+    finally:
+        _withheld.reset(token)
+
+
 def notify_after_commit(actor: Actor, kind: str, patient_id: int, ids: Sequence[int]) -> None:
     """Queue the notice to leave once the current transaction commits."""
+    if _withheld.get():
+        return
     chosen = list(ids)
     user_id = actor.user.pk
     ip = actor.ip
