@@ -103,7 +103,7 @@ def test_the_week_view_lists_each_days_visits_and_closed_days(
 
     assert "Week of Monday 23 November 2026" in page
     assert "10:00 PATEL, P." in page
-    assert page.count("closed on") == 2  # Saturday and Sunday
+    assert page.count("no opening hours on") == 2  # Saturday and Sunday
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "0001-01-01", "'; DROP TABLE x;--"])

@@ -73,6 +73,8 @@ def test_the_optimiser_proposes_less_waiting_and_moves_nothing_until_accepted(
     assert figures["proposed"]["total_wait"] <= figures["fcfs"]["total_wait"]
     assert figures["lower_bound"] <= figures["proposed"]["total_wait"]
     assert proposal.moves and not proposal.unplaced
+    # Only the two pushed into the afternoon move; the others keep chair, nurse and time.
+    assert {m["appointment"] for m in proposal.moves} == {a.pk for a in crowded_tuesday[2:]}
     assert {a.pk: a.starts_at for a in Appointment.objects.all()} == before
 
 

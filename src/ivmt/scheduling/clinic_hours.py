@@ -71,7 +71,7 @@ def _hours(
     elif day.weekday() in weekly:
         opens, closes = weekly[day.weekday()].opens, weekly[day.weekday()].closes
     else:
-        return DayHours(day, zone, None, None, f"closed on {day:%A}s")
+        return DayHours(day, zone, None, None, f"no opening hours on {day:%A}s")
     return DayHours(
         day,
         zone,

@@ -216,7 +216,11 @@ class StatusForm(VersionForm):
 
 
 class SeriesForm(forms.Form):
-    """How to lay the series out: the preferred time, an optional first date, a phase."""
+    """How to lay the series out: the preferred time, an optional first date, a phase.
+
+    ``phases`` (id, doses to book) fill the phase list once the plan is known; the posted phase
+    is checked against them by :meth:`check_phase`, because the plan itself depends on it.
+    """
 
     preferred = forms.TimeField(label="Preferred time", widget=TimeInput(), required=False)
     first_day = forms.DateField(
@@ -226,15 +230,30 @@ class SeriesForm(forms.Form):
         help_text="Leave empty to start on the order's date (the weekday may move by a day or "
         "two if that weekday is full).",
     )
-    phase = forms.ChoiceField(label="Doses to book", required=False, choices=())
+    phase = forms.RegexField(
+        label="Doses to book",
+        required=False,
+        regex=r"^[a-z0-9_]{0,40}$",
+        error_messages={"invalid": "Select a valid choice from the list."},
+        widget=forms.Select,
+    )
 
     def __init__(self, *args: Any, phases: list[tuple[str, int]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         total = sum(n for _, n in phases)
-        self.fields["phase"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["phase"].widget.choices = [
             ("", f"Every planned dose not yet booked ({total})"),
             *[(p, f"{p.replace('_', ' ').capitalize()} phase only ({n})") for p, n in phases],
         ]
+        self.phases = [p for p, _ in phases]
+
+    def check_phase(self) -> bool:
+        """False (with the error on the field) when the chosen phase has nothing to book."""
+        chosen = self.cleaned_data.get("phase") or ""
+        if chosen and chosen not in self.phases:
+            self.add_error("phase", "Select a valid choice from the list.")
+            return False
+        return True
 
     def clean_preferred(self) -> dt.time | None:
         return grid_time(self.cleaned_data["preferred"])

@@ -20,12 +20,22 @@ starts the plan is still valid, only more careful than it needs to be (the page 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ivmt.scheduling.availability import DayBook
 from ivmt.scheduling.models import GRID_MINUTES, Appointment
-from ivmt.scheduling.solver import Assignment, Chair, DayInstance, Nurse, Plan, Request, Window
+from ivmt.scheduling.solver import (
+    Assignment,
+    Chair,
+    DayInstance,
+    Nurse,
+    Plan,
+    Request,
+    Window,
+    check_plan,
+    evaluate_plan,
+)
 
 PIN_PRIORITY = 1000
 
@@ -175,3 +185,60 @@ def current_waits(model: DayModel) -> list[int]:
         wish = model.instance.request(key).preferred_start
         found.append(max(0, _units(model.opens, visit.starts_at) - wish) * GRID_MINUTES)
     return found
+
+
+def keep_current_places(model: DayModel, plan: Plan, reference: Plan) -> Plan:
+    """The same plan with as many visits as possible left on their current chair and nurse.
+
+    The solver picks chairs and nurses freely among equals, so its plan may move a patient from
+    Chair 2 to Chair 3, or swap two nurses, for nothing: each such change is one more thing for
+    the staff to read. Visit by visit (earliest first), then two by two (a swap of nurses
+    undone), the current chair and nurse are put back whenever the independent checker still
+    accepts the plan and its objective is unchanged; times are never touched.
+    """
+    instance = model.instance
+    goal = evaluate_plan(instance, plan).key()
+    current = dict(plan.by_request())
+
+    def wish(request_id: str) -> Assignment:
+        visit = model.visits[request_id]
+        placed = current[request_id]
+        return replace(
+            placed,
+            chair_id=str(visit.chair_id),
+            nurse_id=str(visit.nurse_id) if visit.nurse_id else placed.nurse_id,
+        )
+
+    def accepted(trial: dict[str, Assignment]) -> bool:
+        candidate = Plan.of(list(trial.values()), list(plan.unplaced))
+        return (
+            not check_plan(instance, candidate, fairness_reference=reference)
+            and evaluate_plan(instance, candidate).key() == goal
+        )
+
+    def changed() -> list[str]:
+        return sorted(
+            (r for r in current if wish(r) != current[r]), key=lambda r: (current[r].start, r)
+        )
+
+    for _ in range(2):
+        for request_id in changed():
+            placed, wanted = current[request_id], wish(request_id)
+            for option in (
+                wanted,
+                replace(placed, chair_id=wanted.chair_id),
+                replace(placed, nurse_id=wanted.nurse_id),
+            ):
+                if option != placed and accepted({**current, request_id: option}):
+                    current[request_id] = option
+                    break
+    left = changed()
+    for k, first in enumerate(left):
+        for second in left[k + 1 :]:
+            if wish(first) == current[first] or wish(second) == current[second]:
+                continue
+            trial = {**current, first: wish(first), second: wish(second)}
+            if accepted(trial):
+                current = trial
+                break
+    return Plan.of(list(current.values()), list(plan.unplaced))

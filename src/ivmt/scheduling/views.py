@@ -404,7 +404,7 @@ def series(request: HttpRequest, order_id: int) -> HttpResponse:
         options = {
             "preferred": layout.cleaned_data["preferred"],
             "first_day": layout.cleaned_data["first_day"],
-            "phase": layout.cleaned_data.get("phase") or "",
+            "phase": layout.cleaned_data["phase"] or "",
         }
     plan = selectors.series_plan(actor=actor, order_id=order_id, **options)
     layout = SeriesForm(
@@ -412,9 +412,10 @@ def series(request: HttpRequest, order_id: int) -> HttpResponse:
         phases=plan.phases,
         initial={"preferred": plan.preferred, "first_day": plan.first_day},
     )
-    status = 400 if source and not layout.is_valid() else 200
+    valid = not source or (layout.is_valid() and layout.check_phase())
+    status = 200 if valid else 400
     errors: list[str] = []
-    if request.method == "POST" and "confirm" in request.POST:
+    if request.method == "POST" and "confirm" in request.POST and valid:
         picks, errors = _picks(request, plan, actor.clinic.zone)
         if not errors:
             try:

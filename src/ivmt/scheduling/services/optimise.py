@@ -54,7 +54,12 @@ from ivmt.scheduling.services.booking import (
 )
 from ivmt.scheduling.services.notify import notify_after_commit
 from ivmt.scheduling.solver import Objective, SolveOptions, check_plan, solve_day
-from ivmt.scheduling.solver_bridge import build_day, current_plan, current_waits
+from ivmt.scheduling.solver_bridge import (
+    build_day,
+    current_plan,
+    current_waits,
+    keep_current_places,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +133,8 @@ def day_optimise(
         time_limit_s=limit, num_workers=num_workers, seed=seed, hard_stop_factor=1.5
     )
     result = solve_day(model.instance, options)
-    problems = check_plan(model.instance, result.plan, fairness_reference=result.baseline)
+    plan = keep_current_places(model, result.plan, result.baseline)
+    problems = check_plan(model.instance, plan, fairness_reference=result.baseline)
     if problems:
         logger.error("Solver plan for %s failed the checker: %s", day, problems)
         raise ValidationError(
@@ -136,7 +142,7 @@ def day_optimise(
             "Nothing was changed."
         )
     moves = []
-    for placed in result.plan.assignments:
+    for placed in plan.assignments:
         visit = model.visits[placed.request_id]
         to = model.moment(placed.start)
         chair, nurse = int(placed.chair_id), int(placed.nurse_id)
@@ -181,7 +187,7 @@ def day_optimise(
             snapshot=_snapshot(actor, day, lock=False),
             moves=moves,
             figures=figures,
-            unplaced=[int(r) for r in result.plan.unplaced],
+            unplaced=[int(r) for r in plan.unplaced],
             created_by=actor.user,
         )
         audit_record(
