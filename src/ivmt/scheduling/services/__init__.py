@@ -1,9 +1,9 @@
 """Writes of the scheduling app, one audited change per call inside one transaction.
 
 Modules: ``resources`` (chairs, settings, nurses' shifts), ``booking`` (one visit: book, move,
-cancel, the day's statuses, a no-show's bag), ``series`` (a whole series, and rebooking after
-an order changes), ``optimise`` (the day's plan: propose, apply, discard), ``feeds`` (calendar
-feeds), ``notify`` (e-mails and reminders).
+cancel), ``statuses`` (arrived, infusing, done, no-show and its bag), ``series`` (a whole
+series, and rebooking after an order changes), ``optimise`` (the day's plan: propose, apply,
+discard), ``feeds`` (calendar feeds), ``notify`` (e-mails and reminders).
 
 Lock order, shared by every service here and continuing the orders app's: the patient, the
 planned doses (by number), the nurses' shifts of a day (by id), then appointments (by id); the
@@ -14,8 +14,6 @@ from ivmt.scheduling.services.booking import (
     appointment_book,
     appointment_cancel,
     appointment_move,
-    appointment_set_status,
-    no_show_bag_waste,
 )
 from ivmt.scheduling.services.feeds import calendar_feed_create, calendar_feed_revoke
 from ivmt.scheduling.services.notify import appointment_reminders_send
@@ -29,6 +27,7 @@ from ivmt.scheduling.services.resources import (
     scheduling_settings_update,
 )
 from ivmt.scheduling.services.series import SeriesPick, series_book, stale_appointments_cancel
+from ivmt.scheduling.services.statuses import appointment_set_status, no_show_bag_waste
 
 __all__ = [
     "SeriesPick",

@@ -1,5 +1,5 @@
-"""Booking one visit for a planned dose, moving it, cancelling it, and the day's statuses
-(arrived, infusing, done, no-show), each one audited change inside one transaction.
+"""Booking one visit for a planned dose, moving it and cancelling it, each one audited change
+inside one transaction (the day's statuses are in ``statuses``).
 
 Every slot goes through ``availability`` (opening hours, chair, patient, nurse shift, breaks,
 one placement at a time, the nurse's cap) and then the database, whose constraints refuse a
@@ -31,8 +31,6 @@ from ivmt.orders.models import CourseOrder, PlannedDose
 from ivmt.orders.services import planned_dose_schedule
 from ivmt.patients.errors import EditConflict
 from ivmt.patients.models import Patient
-from ivmt.pharmacy.models import CompoundingRecord
-from ivmt.pharmacy.services import compounding_waste
 from ivmt.scheduling.availability import (
     Candidate,
     DayBook,
@@ -122,7 +120,7 @@ def visit_minutes(settings: SchedulingSettings, order: CourseOrder) -> tuple[int
     )
 
 
-def _clean_reason(reason: str, *, required: bool, what: str) -> str:
+def clean_reason(reason: str, *, required: bool, what: str) -> str:
     reason = reason.strip()
     if required and not reason:
         raise ValidationError({"reason": f"Say why the appointment is {what}."})
@@ -284,7 +282,7 @@ def appointment_book(
     none is named). Raises ValidationError with every reason the slot cannot be used."""
     actor.require("scheduling.book")
     check_time(starts_at)
-    interval_reason = _clean_reason(interval_reason, required=False, what="outside the interval")
+    interval_reason = clean_reason(interval_reason, required=False, what="outside the interval")
     now = timezone.now()
     with transaction.atomic():
         dose = lock_patient_and_dose(actor, dose_id)
@@ -318,7 +316,7 @@ def appointment_book(
     return appointment
 
 
-def _locked_appointment(
+def locked_appointment(
     actor: Actor, appointment_id: int, expected_version: int | None
 ) -> Appointment:
     """Lock the patient, the dose, then the appointment; check the version the person saw."""
@@ -364,11 +362,11 @@ def appointment_move(
     """
     actor.require("scheduling.book")
     check_time(starts_at)
-    reason = _clean_reason(reason, required=True, what="moved")
-    interval_reason = _clean_reason(interval_reason, required=False, what="outside the interval")
+    reason = clean_reason(reason, required=True, what="moved")
+    interval_reason = clean_reason(interval_reason, required=False, what="outside the interval")
     now = timezone.now()
     with transaction.atomic():
-        appointment = _locked_appointment(actor, appointment_id, expected_version)
+        appointment = locked_appointment(actor, appointment_id, expected_version)
         if appointment.status != Appointment.Status.BOOKED or appointment.dose is None:
             raise ValidationError(
                 f"This appointment is {appointment.get_status_display().lower()}: only a booked "
@@ -434,9 +432,9 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel a booked visit with the reason; its dose is free to be booked again."""
     actor.require("scheduling.book")
-    reason = _clean_reason(reason, required=True, what="cancelled")
+    reason = clean_reason(reason, required=True, what="cancelled")
     with transaction.atomic():
-        appointment = _locked_appointment(actor, appointment_id, expected_version)
+        appointment = locked_appointment(actor, appointment_id, expected_version)
         cancel_locked(actor, appointment, reason)
         if notify:
             notify_after_commit(actor, "cancelled", appointment.patient_id, [appointment.pk])
@@ -459,77 +457,3 @@ def cancel_locked(actor: Actor, appointment: Appointment, reason: str) -> None:
     audit_appointment(actor, "appointment.cancel", appointment)
     if appointment.dose is not None and appointment.dose.status == PlannedDose.Status.PLANNED:
         planned_dose_schedule(actor=actor, dose_id=appointment.dose.pk, scheduled_at=None)
-
-
-STATUS_WORDS = {
-    "arrived": "Arrived",
-    "infusing": "Infusion started",
-    "done": "Done",
-    "no_show": "Did not come (no-show)",
-}
-
-
-def appointment_set_status(
-    *,
-    actor: Actor,
-    appointment_id: int,
-    expected_version: int,
-    status: str,
-    note: str = "",
-) -> Appointment:
-    """The day's workflow: arrived → infusing → done, or a no-show (which frees the chair and
-    unbooks the dose; a bag already made for it is then wasted by the pharmacy, reason
-    no-show, see :func:`no_show_bag_waste`)."""
-    actor.require("scheduling.checkin")
-    if status not in STATUS_WORDS:
-        raise ValidationError({"status": "Choose a status from the list."})
-    note = _clean_reason(note, required=False, what="changed")
-    with transaction.atomic():
-        appointment = _locked_appointment(actor, appointment_id, expected_version)
-        if not appointment.may_move_to(status):
-            raise ValidationError(
-                f"This appointment is {appointment.get_status_display().lower()}; it cannot "
-                f"become “{STATUS_WORDS[status].lower()}”."
-            )
-        if status == Appointment.Status.NO_SHOW and appointment.starts_at > timezone.now():
-            raise ValidationError("A no-show is marked once the appointment time has come.")
-        if status != Appointment.Status.NO_SHOW and appointment.starts_at.astimezone(
-            actor.clinic.zone
-        ).date() != timezone.localdate(timezone=actor.clinic.zone):
-            raise ValidationError("Only today's appointments can be checked in, started or done.")
-        appointment.status = status
-        appointment.status_reason = note
-        appointment.status_changed_at = timezone.now()
-        appointment.version += 1
-        appointment.save(update_fields=["status", "status_reason", "status_changed_at", "version"])
-        record_event(actor, appointment, AppointmentEvent.Kind.STATUS, STATUS_WORDS[status], note)
-        audit_appointment(actor, f"appointment.{status}", appointment)
-        if (
-            status == Appointment.Status.NO_SHOW
-            and appointment.dose is not None
-            and appointment.dose.status == PlannedDose.Status.PLANNED
-        ):
-            planned_dose_schedule(actor=actor, dose_id=appointment.dose.pk, scheduled_at=None)
-    return appointment
-
-
-def no_show_bag_waste(*, actor: Actor, appointment_id: int) -> int:
-    """Waste the bag made for a no-show's dose, through the pharmacy's waste service (reason
-    no-show). Pharmacists only; returns the wasted bag's id."""
-    actor.require("pharmacy.compound")
-    appointment = Appointment.objects.filter(clinic=actor.clinic, pk=appointment_id).first()
-    if appointment is None:
-        raise PermissionDenied("That appointment is not in your clinic.")
-    if appointment.status != Appointment.Status.NO_SHOW or appointment.dose_id is None:
-        raise ValidationError("Only the bag of a no-show's dose is wasted from here.")
-    bag = (
-        CompoundingRecord.objects.filter(
-            clinic=actor.clinic, dose_id=appointment.dose_id, status__in=LIVE_BAG
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if bag is None:
-        raise ValidationError("No bag waits to be wasted for this dose.")
-    compounding_waste(actor=actor, record_id=bag, reason=CompoundingRecord.WasteReason.NO_SHOW)
-    return int(bag)
