@@ -4,16 +4,20 @@ SQLite (triggers) and on PostgreSQL (exclusion constraints over time ranges)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from tests.conftest import actor_for
 from tests.scheduling.helpers import TODAY, at, dose
 
 from ivmt.accounts.models import Clinic, User
 from ivmt.orders.models import CourseOrder
 from ivmt.patients.models import Patient
+from ivmt.scheduling import services
 from ivmt.scheduling.models import Appointment, Chair
 
 
@@ -159,3 +163,49 @@ def test_the_guards_exist_on_this_engine() -> None:
     if connection.vendor == "sqlite":
         expected = {f"{name}_{event}" for name in expected for event in ("insert", "update")}
     assert names >= expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="parallel writers need PostgreSQL (SQLite serialises whole write transactions)",
+)
+def test_two_desks_booking_the_last_chair_at_once_one_wins(
+    fran: User,
+    nadia: User,
+    clinic: Clinic,
+    make_course: Callable[..., CourseOrder],
+    make_patient: Callable[..., Patient],
+) -> None:
+    chair = Chair.objects.create(clinic=clinic, name="Last chair")
+    courses = [
+        make_course(make_patient(given_name=name, family_name="Race")) for name in ("Ann", "Bea")
+    ]
+    barrier = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def run(index: int, user: User) -> None:
+        barrier.wait()
+        try:
+            results[index] = services.appointment_book(
+                actor=actor_for(user, clinic),
+                dose_id=dose(courses[index], 1).pk,
+                starts_at=at(clinic, TODAY, "10:00"),
+                chair_id=chair.pk,
+            )
+        except Exception as error:  # the loser's refusal is the point
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(k, u)) for k, u in enumerate((fran, nadia))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sum(isinstance(r, Appointment) for r in results) == 1
+    (loser,) = [r for r in results if not isinstance(r, Appointment)]
+    assert isinstance(loser, ValidationError)
+    assert "chair" in " ".join(loser.messages).lower()
+    assert Appointment.objects.filter(chair=chair).count() == 1
