@@ -33,6 +33,7 @@ EXTENSIONS: list[str] = [
     "ivmt.outcomes.demo",
     "ivmt.billing.demo_charges",
     "ivmt.referrals.demo",
+    "ivmt.infusions.demo",
     # After the pharmacy's and the infusions': books around their bags and charted visits.
     "ivmt.scheduling.demo",
 ]

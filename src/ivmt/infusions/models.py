@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from ivmt.clinical.errors import ClinicalError
+from ivmt.clinical.side_effects import side_effect
 from ivmt.core.models import ClinicScopedModel
 
 # Crockford base32 without I, L, O, U, as the pharmacy's bag codes: read aloud or typed from a
@@ -401,6 +403,14 @@ class AdverseEvent(ClinicScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("infusions:adverse_event", args=[self.pk])
+
+    @property
+    def side_effect_name(self) -> str:
+        """The side effect's name in the knowledge base (the id when it was retired)."""
+        try:
+            return side_effect(self.side_effect_id).name
+        except ClinicalError:
+            return self.side_effect_id
 
 
 class ChartAmendment(ClinicScopedModel):

@@ -3,7 +3,7 @@
 The board is fed by two sources: the charts opened today (arrived patients), and the
 *expected visits* — today's planned doses not yet checked in. :func:`expected_visits` is the
 one seam a later appointment model replaces (its chair and time), so the board itself does
-not change when scheduling (issue 7) lands. Five queries and one audit row whatever the
+not change when scheduling (issue 7) lands. Six queries and one audit row whatever the
 number of chairs (tested).
 """
 
@@ -28,7 +28,7 @@ from ivmt.orders.models import CourseOrder, PlannedDose
 from ivmt.orders.planning import clinic_today
 from ivmt.patients.models import Patient
 from ivmt.pharmacy.models import CompoundingRecord
-from ivmt.scheduling.models import Chair
+from ivmt.scheduling.models import Appointment, Chair
 
 # The today board ---------------------------------------------------------------------------
 
@@ -62,8 +62,15 @@ def _first_live(dose: PlannedDose) -> CompoundingRecord | None:
     return bags[0] if bags else None
 
 
+def _booked(dose: PlannedDose) -> Appointment | None:
+    # ``booked``: the dose's appointments not yet started, prefetched (to_attr) by the caller.
+    found: list[Appointment] = getattr(dose, "booked", [])
+    return found[0] if found else None
+
+
 def expected_visits(*, actor: Actor, day: date) -> list[ExpectedVisit]:
-    """Planned doses of ``day`` with no chart yet, by booked time (unbooked last); two queries."""
+    """Planned doses of ``day`` with no chart yet, with their appointment's chair and time when
+    the scheduling app booked one, by time (unbooked last); three queries."""
     doses = list(
         PlannedDose.objects.filter(
             clinic=actor.clinic,
@@ -78,20 +85,30 @@ def expected_visits(*, actor: Actor, day: date) -> list[ExpectedVisit]:
                 "bags",
                 queryset=CompoundingRecord.objects.exclude(status="wasted"),
                 to_attr="live_bags",
-            )
+            ),
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.filter(status__in=("booked", "arrived"))
+                .select_related("chair")
+                .order_by("-id"),
+                to_attr="booked",
+            ),
         )
         .order_by("scheduled_at", "patient__family_name", "id")
     )
-    return [
-        ExpectedVisit(
-            patient=d.patient,
-            dose=d,
-            at=d.scheduled_at,
-            chair=None,
-            bag=_first_live(d),
+    visits = []
+    for dose in doses:
+        appointment = _booked(dose)
+        visits.append(
+            ExpectedVisit(
+                patient=dose.patient,
+                dose=dose,
+                at=appointment.starts_at if appointment else dose.scheduled_at,
+                chair=appointment.chair if appointment else None,
+                bag=_first_live(dose),
+            )
         )
-        for d in doses
-    ]
+    return visits
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from ivmt.clinical.running_rate import Progress
-from ivmt.clinical.side_effects import side_effect
 from ivmt.core.access import Actor
 from ivmt.infusions.models import (
     AdverseEvent,
@@ -25,6 +24,7 @@ from ivmt.infusions.models import (
 from ivmt.infusions.selectors._common import chart_progress, denied, read
 from ivmt.orders.models import PlannedDose
 from ivmt.patients.models import Patient
+from ivmt.scheduling.models import Appointment
 
 # One chart ---------------------------------------------------------------------------------
 
@@ -130,6 +130,16 @@ def dose_for_check_in(*, actor: Actor, dose_id: int) -> PlannedDose:
     return dose
 
 
+def booked_chair_id(dose: PlannedDose) -> int | None:
+    """The chair of the dose's appointment not yet started (scheduling), if one is booked."""
+    return (
+        Appointment.objects.filter(dose=dose, status__in=("booked", "arrived"))
+        .order_by("-id")
+        .values_list("chair_id", flat=True)
+        .first()
+    )
+
+
 def open_chart_for_dose(dose: PlannedDose) -> InfusionChart | None:
     return InfusionChart.objects.filter(dose=dose).first()
 
@@ -185,16 +195,13 @@ def infusion_markers(*, patient: Patient) -> list[InfusionMarker]:
         .order_by("started_at")
         if chart.started_at is not None
     ]
-    for event in AdverseEvent.objects.filter(patient=patient).select_related("chart__dose"):
-        try:
-            name = side_effect(event.side_effect_id).name
-        except Exception:  # an id retired from the knowledge: show it raw
-            name = event.side_effect_id
+    for event in AdverseEvent.objects.filter(patient=patient).select_related("chart"):
         markers.append(
             InfusionMarker(
                 day=timezone.localtime(event.occurred_at, zone).date(),
                 kind="adverse_event",
-                label=f"Adverse event: {name} ({event.get_severity_display().lower()})",
+                label=f"Adverse event: {event.side_effect_name} "
+                f"({event.get_severity_display().lower()})",
                 dose_id=event.chart.dose_id,
             )
         )

@@ -39,6 +39,7 @@ from ivmt.infusions.services._common import (
     not_before,
     refusal,
 )
+from ivmt.infusions.services.appointments import appointment_follow
 from ivmt.infusions.services.policy import policy_for
 from ivmt.orders.errors import audited_refusals
 from ivmt.orders.models import CourseOrder, PlannedDose
@@ -250,6 +251,7 @@ def chart_check_in(*, actor: Actor, entry: CheckIn) -> InfusionChart:
             held_at=now if reasons else None,
         )
         _vitals_row(actor, chart, VitalSigns.Phase.PRE_DOSE, entry.arrived_at, reading, outside)
+        appointment_follow(actor=actor, dose_id=dose.pk, target="arrived")
         detail = f"dose {dose.number}; chair {chair.pk if chair else '-'}; screening {run.outcome}"
         if reasons:
             detail += "; held: " + ", ".join(r["code"] for r in reasons)

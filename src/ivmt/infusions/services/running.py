@@ -42,6 +42,7 @@ from ivmt.infusions.services._common import (
     physician,
     refusal,
 )
+from ivmt.infusions.services.appointments import appointment_follow
 from ivmt.orders.errors import audited_refusals
 from ivmt.orders.models import CourseOrder
 from ivmt.orders.planning import infusion_plan, order_input
@@ -193,6 +194,14 @@ def infusion_start(
             "the wristband and bag were scanned",
             "started_at",
         )
+        # Charted times are typed to the minute: compare with the minute of the preparation.
+        not_before(
+            started_at,
+            chart.bag.prep_started_at.replace(second=0, microsecond=0),
+            "The start",
+            "the bag was prepared",
+            "started_at",
+        )
         order = CourseOrder.objects.prefetch_related("lines").get(pk=chart.bag.order_id)
         plan = plan_for(order)
         chart.volume_ml = plan.final_volume_ml
@@ -224,6 +233,7 @@ def infusion_start(
         chart.status = InfusionChart.Status.INFUSING
         bump(chart)
         audit(actor, "infusion.start", chart, f"{rate.normalize():f} mL/h")
+        appointment_follow(actor=actor, dose_id=chart.dose_id, target="infusing")
         if overridden:
             _audit_override(actor, chart, physician_id)
     return chart
@@ -394,4 +404,5 @@ def chart_finish(
         chart.status = InfusionChart.Status.DONE
         bump(chart)
         audit(actor, "infusion.finish", chart, f"site {site_check}")
+        appointment_follow(actor=actor, dose_id=chart.dose_id, target="done")
     return chart

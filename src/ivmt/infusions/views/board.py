@@ -71,7 +71,7 @@ def check_in(request: HttpRequest, dose_id: int) -> HttpResponse:
         chairs=chairs,
         charted=policy.charted,
         moved=moved,
-        initial={"arrived_at": now_text(actor)},
+        initial={"arrived_at": now_text(actor), "chair": selectors.booked_chair_id(dose)},
     )
     status = 200
     if request.method == "POST":
