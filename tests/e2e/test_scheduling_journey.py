@@ -22,7 +22,7 @@ from ivmt.demo import DEMO_CLINIC, DEMO_PASSWORD, demo_load
 from ivmt.orders.models import CourseOrder
 from ivmt.orders.planning import clinic_today
 from ivmt.scheduling.clinic_hours import hours_between
-from ivmt.scheduling.models import Appointment, DayPlanProposal
+from ivmt.scheduling.models import Appointment, Chair, DayPlanProposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -88,6 +88,23 @@ def test_book_a_twelve_dose_series_see_it_on_the_week_and_optimise_a_day(
     page.screenshot(path=str(ARTIFACTS / "scheduling-week.png"), full_page=True)
     page.get_by_role("link", name="Next week ›").click()
     expect(page.locator(f"[data-visit='{booked[1].pk}']")).to_contain_text(surname)
+
+    # On the day view she drags the first visit to the first chair at opening time: the move
+    # form opens with the instant check, she gives the reason and moves it.
+    first_day = starts[0].date()
+    page.goto(f"{base}/manage/schedule/?date={first_day:%Y-%m-%d}")
+    chair_one = Chair.objects.get(clinic=clinic, name="Chair 1")
+    target = page.locator(f"td.sched-free[data-chair='{chair_one.pk}'][data-time='08:00']")
+    page.locator(f"td[data-visit='{booked[0].pk}']").drag_to(target)
+    expect(page.locator("#move-panel")).to_be_visible()
+    expect(page.locator("#move-conflicts")).to_contain_text("The slot is free.")
+    page.locator("#move-reason").fill("Patient prefers to come before work")
+    page.screenshot(path=str(ARTIFACTS / "scheduling-drag-to-move.png"), full_page=True)
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Appointment moved")
+    booked[0].refresh_from_db()
+    assert booked[0].chair == chair_one
+    assert booked[0].starts_at.astimezone(clinic.zone).strftime("%H:%M") == "08:00"
     _sign_out(page)
 
     # Morgan gives the optimiser a two-second budget, then lays out the next open day.

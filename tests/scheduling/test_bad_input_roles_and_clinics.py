@@ -20,6 +20,7 @@ from ivmt.core.roles import Role
 from ivmt.orders.models import CourseOrder
 from ivmt.scheduling.models import (
     Appointment,
+    CalendarFeed,
     Chair,
     DayPlanProposal,
     NurseShift,
@@ -427,3 +428,16 @@ def test_another_clinics_records_answer_404_and_are_audited(
     assert client.post(reverse("scheduling:proposal_accept", args=[proposal.pk])).status_code == 404
     assert snapshot() == before
     assert AuditEvent.objects.filter(clinic=other_clinic, outcome="denied").count() >= 8
+
+
+def test_a_bad_calendar_link_action_is_a_message_and_makes_no_link(
+    fran: User, course: CourseOrder, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(fran).post(
+        reverse("scheduling:feed_manage", args=[course.patient_id]),
+        {"action": HOSTILE},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Choose to create or revoke the calendar link." in response.content.decode()
+    assert not CalendarFeed.objects.exists()
