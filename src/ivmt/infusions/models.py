@@ -239,6 +239,14 @@ class InfusionChart(ClinicScopedModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["dose"], name="one_chart_per_dose"),
+            # One patient at a time in a chair (the check-in also locks the chair row).
+            models.UniqueConstraint(
+                fields=["chair"],
+                condition=models.Q(
+                    status__in=["arrived", "held", "ready", "infusing", "paused", "ended"]
+                ),
+                name="one_open_chart_per_chair",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ivmt.clinical.charting import setting_decimal
@@ -166,7 +166,12 @@ def _chair(actor: Actor, chair_id: int | None) -> Chair | None:
         if Chair.objects.filter(clinic=actor.clinic, in_service=True).exists():
             raise ValidationError({"chair": "Choose the chair the patient sits in."})
         return None
-    chair = Chair.objects.filter(clinic=actor.clinic, pk=chair_id, in_service=True).first()
+    # Locked (after the patient): two check-ins into one chair wait for each other.
+    chair = (
+        Chair.objects.select_for_update()
+        .filter(clinic=actor.clinic, pk=chair_id, in_service=True)
+        .first()
+    )
     if chair is None:
         raise ValidationError({"chair": "Choose a chair of this clinic that is in service."})
     busy = (
@@ -231,25 +236,32 @@ def chart_check_in(*, actor: Actor, entry: CheckIn) -> InfusionChart:
         outside = holds(reading, policy.hold_limits)
         reasons = _vital_holds(outside) + _screening_holds(run, dose.order)
         now = timezone.now()
-        chart = InfusionChart.objects.create(
-            clinic=actor.clinic,
-            patient=patient,
-            dose=dose,
-            order=dose.order,
-            chair=chair,
-            status=InfusionChart.Status.HELD if reasons else InfusionChart.Status.ARRIVED,
-            arrived_at=entry.arrived_at,
-            checked_in_by=actor.user,
-            moved_reason=entry.moved_reason.strip()[:200]
-            if dose.date != clinic_today(actor.clinic)
-            else "",
-            advice_fluids=entry.advice_fluids,
-            advice_warm=entry.advice_warm,
-            screening_run_id=run.pk,
-            screening_outcome=run.outcome,
-            holds=reasons,
-            held_at=now if reasons else None,
-        )
+        try:
+            with transaction.atomic():
+                chart = InfusionChart.objects.create(
+                    clinic=actor.clinic,
+                    patient=patient,
+                    dose=dose,
+                    order=dose.order,
+                    chair=chair,
+                    status=InfusionChart.Status.HELD if reasons else InfusionChart.Status.ARRIVED,
+                    arrived_at=entry.arrived_at,
+                    checked_in_by=actor.user,
+                    moved_reason=entry.moved_reason.strip()[:200]
+                    if dose.date != clinic_today(actor.clinic)
+                    else "",
+                    advice_fluids=entry.advice_fluids,
+                    advice_warm=entry.advice_warm,
+                    screening_run_id=run.pk,
+                    screening_outcome=run.outcome,
+                    holds=reasons,
+                    held_at=now if reasons else None,
+                )
+        except IntegrityError:
+            # The database's own guard (one chart per dose, one open chart per chair).
+            raise ValidationError(
+                "The dose or the chair was taken by another check-in at the same moment; reload."
+            ) from None
         _vitals_row(actor, chart, VitalSigns.Phase.PRE_DOSE, entry.arrived_at, reading, outside)
         appointment_follow(actor=actor, dose_id=dose.pk, target="arrived")
         detail = f"dose {dose.number}; chair {chair.pk if chair else '-'}; screening {run.outcome}"
