@@ -416,3 +416,108 @@ def test_the_policy_page_is_the_medical_directors(
     response = director.post(url, {"version": 1, **limits, "charted_vitals": ["spo2_percent"]})
     assert response.status_code == 302
     assert director.post(url, {"version": 1, **limits}).status_code == 409
+
+
+def test_the_hold_release_and_not_given_forms_refuse_bad_input(
+    visit: Visit, nurse: Client, diaz: User, client_for: Callable[[User], Client]
+) -> None:
+    chart = fresh(check_in(visit))
+    for name, prefix in (("hold", "hold"), ("not_given", "notgiven")):
+        response = post(nurse, name, chart, {f"{prefix}-version": chart.version})
+        assert response.status_code == 400
+        response = post(
+            nurse, name, chart, {f"{prefix}-version": "x", f"{prefix}-reason": "because"}
+        )
+        assert response.status_code == 400
+    unchanged(chart)
+    response = post(
+        nurse, "hold", chart, {"hold-version": chart.version, "hold-reason": HOSTILE[0]}
+    )
+    assert response.status_code == 302
+    chart = fresh(chart)
+    assert chart.status == "held" and chart.holds[-1]["message"] == HOSTILE[0]
+    page = nurse.get(reverse("infusions:chart", args=[chart.pk])).content.decode()
+    assert HOSTILE[0] not in page
+    doctor = client_for(diaz)
+    response = post(
+        doctor, "release", chart, {"release-version": chart.version, "release-reason": "ok"}
+    )
+    assert response.status_code == 400 and "at least 10" in response.content.decode()
+    unchanged(chart)
+
+
+def test_the_adverse_event_and_advice_forms_refuse_bad_input(
+    visit: Visit, nurse: Client, diaz: User, client_for: Callable[[User], Client]
+) -> None:
+    from tests.infusions.helpers import observe
+
+    from ivmt.infusions.models import AdverseEvent
+
+    chart = running(visit)
+    observe(
+        visit,
+        chart,
+        "fainting",
+        severity="moderate",
+        action_taken="flat, legs raised",
+        event_severity="moderate",
+        event_outcome="ongoing",
+    )
+    event = AdverseEvent.objects.get()
+    update = reverse("infusions:adverse_event_update", args=[event.pk])
+    for data in (
+        {},
+        {"version": 1, "outcome": "dead-ish"},
+        {"version": "x", "outcome": "resolved"},
+    ):
+        assert nurse.post(update, data).status_code == 400
+    assert nurse.post(update, {"version": 7, "outcome": "resolved"}).status_code == 409
+    acknowledge = reverse("infusions:adverse_event_acknowledge", args=[event.pk])
+    assert nurse.post(acknowledge, {"version": 1}).status_code == 403
+    doctor = client_for(diaz)
+    assert doctor.post(acknowledge, {"version": "x"}).status_code == 400
+    event.refresh_from_db()
+    assert event.outcome == "ongoing" and event.acknowledged_at is None and event.version == 1
+    response = doctor.post(acknowledge, {"version": 1, "note": HOSTILE[0]})
+    assert response.status_code == 302
+    page = doctor.get(reverse("infusions:adverse_event", args=[event.pk])).content.decode()
+    assert HOSTILE[0] not in page and "&lt;script&gt;" in page
+
+
+def test_the_advice_dismissal_needs_a_reason(
+    visit: Visit, diaz: User, client_for: Callable[[User], Client]
+) -> None:
+    from tests.infusions.helpers import observe
+
+    from ivmt.infusions.models import NextDoseAdvice
+
+    chart = running(visit)
+    observe(visit, chart, "heat_sensation")
+    with time_machine.travel(FROZEN_NOW + timedelta(minutes=50), tick=False):
+        sign(visit, finish(visit, end(visit, chart)))
+        advice = NextDoseAdvice.objects.get()
+        doctor = client_for(diaz)
+        url = reverse("infusions:advice_dismiss", args=[advice.pk])
+        assert doctor.post(url, {}).status_code == 400
+        assert doctor.post(url, {"reason": HOSTILE[4]}).status_code == 400
+        advice.refresh_from_db()
+        assert advice.status == "pending"
+        assert doctor.post(url, {"reason": HOSTILE[1]}).status_code == 302
+        advice.refresh_from_db()
+        assert advice.status == "dismissed" and advice.dismiss_reason == HOSTILE[1]
+
+
+def test_the_chart_page_reads_in_a_fixed_number_of_queries(visit: Visit, nurse: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from tests.infusions.helpers import observe
+
+    chart = running(visit)
+    url = reverse("infusions:chart", args=[chart.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert nurse.get(url).status_code == 200
+    for effect in ("vitamin_taste", "heat_sensation", "vitamin_breath", "cold_tingling"):
+        observe(visit, chart, effect)
+    with CaptureQueriesContext(connection) as many:
+        assert nurse.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
