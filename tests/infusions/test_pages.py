@@ -54,14 +54,14 @@ def nurse(nadia: User, client_for: Callable[[User], Client]) -> Client:
     return client_for(nadia)
 
 
-def awake(client: Client, user: User) -> None:
+def awake(client: Client) -> None:
     """Count the session as just used after a clock jump longer than the idle time-out."""
     session = client.session
     session[SESSION_LAST_SEEN] = time.time()
     session.save()
 
 
-def test_every_step_of_the_chart_page_renders(visit: Visit, nurse: Client, nadia: User) -> None:
+def test_every_step_of_the_chart_page_renders(visit: Visit, nurse: Client) -> None:
     chart = check_in(visit)
     url = reverse("infusions:chart", args=[chart.pk])
     assert "Scan the patient" in nurse.get(url).content.decode()
@@ -75,11 +75,11 @@ def test_every_step_of_the_chart_page_renders(visit: Visit, nurse: Client, nadia
     assert "61 drops/min (20 drops/mL)" in page  # 137 mL over 45 min with a 20-drop set
     start(visit, chart)
     with time_machine.travel(FROZEN_NOW + timedelta(minutes=20), tick=False):
-        awake(nurse, nadia)
+        awake(nurse)
         page = nurse.get(url).content.decode()
     assert "Change the rate" in page and "min left" in page
     with time_machine.travel(FROZEN_NOW + timedelta(minutes=46), tick=False):
-        awake(nurse, nadia)
+        awake(nurse)
         end(visit, chart)
         assert "Flush, remove the IV" in nurse.get(url).content.decode()
         finish(visit, chart)
@@ -267,12 +267,10 @@ def test_vitals_below_a_hold_limit_during_the_infusion_are_flagged(
     assert fresh(chart).status == "infusing"  # flagged for the nurse, not a hold mid-run
 
 
-def test_the_finish_and_sign_forms_refuse_bad_input(
-    visit: Visit, nurse: Client, nadia: User
-) -> None:
+def test_the_finish_and_sign_forms_refuse_bad_input(visit: Visit, nurse: Client) -> None:
     chart = running(visit)
     with time_machine.travel(FROZEN_NOW + timedelta(minutes=50), tick=False):
-        awake(nurse, nadia)
+        awake(nurse)
         chart = fresh(end(visit, chart))
         for data in (
             {},

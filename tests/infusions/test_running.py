@@ -18,13 +18,22 @@ from tests.orders.factories import FROZEN_NOW, approve_screening, draft, sign
 from ivmt.accounts.models import Clinic, User
 from ivmt.core.models import AuditEvent
 from ivmt.infusions import services
-from ivmt.infusions.models import RateEvent
+from ivmt.infusions.models import InfusionChart, RateEvent
 from ivmt.patients.models import Patient
 from ivmt.pharmacy.models import CompoundingRecord
 
 
-def change(visit: Visit, kind: str, minutes: int, rate: str | None = None, **extra: object):
-    chart = fresh(extra.pop("chart"))  # type: ignore[arg-type]
+def change(
+    visit: Visit,
+    kind: str,
+    minutes: int,
+    rate: str | None = None,
+    *,
+    chart: InfusionChart,
+    reason: str = "charted at the chair",
+) -> InfusionChart:
+    """Chart a rate change ``minutes`` after the start (the clock moved there)."""
+    chart = fresh(chart)
     with time_machine.travel(FROZEN_NOW + timedelta(minutes=minutes), tick=False):
         return services.infusion_rate_change(
             actor=visit.actor,
@@ -32,9 +41,8 @@ def change(visit: Visit, kind: str, minutes: int, rate: str | None = None, **ext
             expected_version=chart.version,
             kind=kind,
             at=FROZEN_NOW + timedelta(minutes=minutes),
-            reason=extra.pop("reason", "charted at the chair"),  # type: ignore[arg-type]
+            reason=reason,
             rate_ml_per_h=Decimal(rate) if rate else None,
-            **extra,  # type: ignore[arg-type]
         )
 
 
