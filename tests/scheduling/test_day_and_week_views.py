@@ -129,7 +129,7 @@ def test_the_front_desk_sees_todays_bookings_on_the_dashboard(
     assert "PATEL, Pat" in page
 
 
-def test_the_chart_shows_upcoming_visits_and_the_booking_link(
+def test_the_chart_loads_its_appointments_card_with_the_booking_and_calendar_links(
     fran: User,
     clinic: Clinic,
     course: CourseOrder,
@@ -137,12 +137,27 @@ def test_the_chart_shows_upcoming_visits_and_the_booking_link(
     client_for: Callable[[User], Client],
 ) -> None:
     book(fran, clinic, course, 1, "10:00", chairs[0])
-    page = (
-        client_for(fran).get(reverse("patients:chart", args=[course.patient_id])).content.decode()
-    )
-    assert 'id="appointments"' in page and "Mon 23 Nov 2026, 10:00" in page
-    assert reverse("scheduling:series", args=[course.pk]) in page
-    assert "Create a calendar link" in page
+    client = client_for(fran)
+    panel_url = reverse("scheduling:chart_panel", args=[course.patient_id])
+    chart = client.get(reverse("patients:chart", args=[course.patient_id])).content.decode()
+    assert f'hx-get="{panel_url}"' in chart  # fetched after the chart loads
+
+    card = client.get(panel_url, headers={"HX-Request": "true"}).content.decode()
+    assert card.startswith('<div class="card mb-3" id="appointments">')
+    assert "Mon 23 Nov 2026, 10:00" in card
+    assert reverse("scheduling:series", args=[course.pk]) in card
+    assert "Create a calendar link" in card
+    assert "<html" in client.get(panel_url).content.decode()  # without JavaScript: a page
+    assert AuditEvent.objects.filter(
+        action="appointments.panel", patient_id=course.patient_id
+    ).exists()
+
+
+def test_another_clinics_patient_has_no_appointments_card(
+    lena: User, course: CourseOrder, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(lena).get(reverse("scheduling:chart_panel", args=[course.patient_id]))
+    assert response.status_code == 404
 
 
 def test_a_visit_on_a_day_with_no_rota_waits_for_a_nurse(

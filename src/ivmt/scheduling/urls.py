@@ -54,6 +54,11 @@ urlpatterns = [
         name="proposal_discard",
     ),
     path(
+        "schedule/patients/<int:patient_id>/appointments/",
+        views.chart_panel,
+        name="chart_panel",
+    ),
+    path(
         "schedule/patients/<int:patient_id>/calendar-feed/",
         views.calendar_feed_manage,
         name="feed_manage",

@@ -12,6 +12,7 @@ from ivmt.accounts.models import Clinic
 from ivmt.core.access import Actor
 from ivmt.core.audit import audit_record
 from ivmt.core.models import AuditEvent
+from ivmt.orders.models import CourseOrder
 from ivmt.orders.planning import clinic_today
 from ivmt.patients.models import Patient
 from ivmt.pharmacy.models import CompoundingRecord
@@ -206,3 +207,22 @@ def calendar_feed_read(*, token: str, ip: str | None) -> FeedContent | None:
         detail=f"{len(appointments)} events",
     )
     return FeedContent(clinic=feed.clinic, appointments=appointments)
+
+
+def chart_panel(*, actor: Actor, patient: Patient) -> dict[str, object]:
+    """The chart's appointments card (the caller has read the patient, audited): upcoming
+    visits, the signed course to book and whether a calendar link is live. Three queries."""
+    can_book = actor.may("scheduling.book")
+    order_id = None
+    if can_book:
+        order_id = (
+            CourseOrder.objects.filter(patient=patient, status=CourseOrder.Status.SIGNED)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return {
+        "upcoming": patient_upcoming(actor=actor, patient=patient),
+        "can_book": can_book,
+        "order_id": order_id,
+        "has_feed": can_book and patient_has_feed(patient=patient),
+    }

@@ -15,6 +15,7 @@ from ivmt.scheduling.views.appointments import (
     appointment_status,
     no_show_waste,
 )
+from ivmt.scheduling.views.chart import chart_panel
 from ivmt.scheduling.views.feeds import calendar_feed, calendar_feed_manage
 from ivmt.scheduling.views.plans import optimise, proposal, proposal_accept, proposal_discard
 from ivmt.scheduling.views.resources import (
@@ -38,6 +39,7 @@ __all__ = [
     "calendar_feed_manage",
     "chair_service",
     "chairs",
+    "chart_panel",
     "day",
     "no_show_waste",
     "optimise",
