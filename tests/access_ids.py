@@ -73,13 +73,13 @@ URL_IDS: dict[str, Callable[[Patient, Membership], int]] = {
     "patient_id": lambda patient, membership: patient.pk,
     "membership_id": lambda patient, membership: membership.pk,
     "chair_id": _chair,
-    "run_id": _screening_run,
     **ORDER_AND_PHARMACY_IDS,  # order_id, dose_id, record_id, lot_id
+    "run_id": _screening_run,
     "response_id": _questionnaire_response,
     "review_point_id": _review_point,
     # A licensed instrument (its wording page exists only for those).
     "instrument_id": lambda patient, membership: "fiqr",  # type: ignore[dict-item]
     **BILLING_AND_REFERRAL_IDS,  # document_id, charge_id, payment_id, referral_id, entry_id
-    **INFUSION_IDS,  # chart_id, event_id, advice_id
     **SCHEDULING_IDS,  # appointment_id, shift_id, proposal_id
+    **INFUSION_IDS,  # chart_id, event_id, advice_id
 }
