@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +36,8 @@ from ivmt.patients.models import (
     Patient,
     PatientIndication,
 )
+
+_Row = TypeVar("_Row", Condition, Medication, Allergy, LabResult)
 
 MRN_PREFIX = "IV"
 # A result may be stamped a few minutes ahead of the server clock by a lab's own clock.
@@ -94,6 +96,14 @@ def _own(actor: Actor, patient: Patient) -> None:
     # called from elsewhere (commands, later the API).
     if patient.clinic_id != actor.clinic.pk:
         raise PermissionDenied("This patient is not in your clinic.")
+
+
+def _locked_row(model: type[_Row], patient: Patient, pk: int, missing: str) -> _Row:
+    """One row of this patient's chart, locked for change; ``missing`` is the message if absent."""
+    row = model.objects.select_for_update().filter(patient=patient, pk=pk).first()
+    if row is None:
+        raise ValidationError(missing)
+    return row
 
 
 def _check_birth_date(value: date) -> None:
@@ -241,11 +251,9 @@ def condition_resolve(*, actor: Actor, patient: Patient, condition_id: int) -> C
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     with transaction.atomic():
-        condition = (
-            Condition.objects.select_for_update().filter(patient=patient, pk=condition_id).first()
+        condition = _locked_row(
+            Condition, patient, condition_id, "That condition is not on this chart."
         )
-        if condition is None:
-            raise ValidationError("That condition is not on this chart.")
         condition.status = Condition.Status.RESOLVED
         condition.save(update_fields=["status"])
         _audit(actor, "condition.resolve", patient, condition)
@@ -294,11 +302,9 @@ def medication_code_set(
         raise ValidationError("Choose a medication from the catalogue.")
     code = _drug_code("", drug_code)
     with transaction.atomic():
-        medication = (
-            Medication.objects.select_for_update().filter(patient=patient, pk=medication_id).first()
+        medication = _locked_row(
+            Medication, patient, medication_id, "That medication is not on this chart."
         )
-        if medication is None:
-            raise ValidationError("That medication is not on this chart.")
         medication.drug_code = code
         medication.save(update_fields=["drug_code"])
         _audit(actor, "medication.code", patient, medication, detail=code)
@@ -312,11 +318,9 @@ def medication_stop(
     actor.require("patients.edit_clinical", patient_id=patient.pk)
     _own(actor, patient)
     with transaction.atomic():
-        medication = (
-            Medication.objects.select_for_update().filter(patient=patient, pk=medication_id).first()
+        medication = _locked_row(
+            Medication, patient, medication_id, "That medication is not on this chart."
         )
-        if medication is None:
-            raise ValidationError("That medication is not on this chart.")
         if medication.stopped_on is not None:
             raise ValidationError("That medication was already stopped.")
         if medication.started_on and stopped_on < medication.started_on:
@@ -367,9 +371,7 @@ def allergy_code_set(
         raise ValidationError("Choose an allergen from the list.")
     code = _allergen_code("", allergen_code)
     with transaction.atomic():
-        allergy = Allergy.objects.select_for_update().filter(patient=patient, pk=allergy_id).first()
-        if allergy is None:
-            raise ValidationError("That allergy is not on this chart.")
+        allergy = _locked_row(Allergy, patient, allergy_id, "That allergy is not on this chart.")
         allergy.allergen_code = code
         allergy.save(update_fields=["allergen_code"])
         _audit(actor, "allergy.code", patient, allergy, detail=code)
@@ -449,9 +451,7 @@ def lab_result_mark_error(
     if not reason.strip():
         raise ValidationError("Give the reason the result is in error.")
     with transaction.atomic():
-        result = LabResult.objects.select_for_update().filter(patient=patient, pk=result_id).first()
-        if result is None:
-            raise ValidationError("That result is not on this chart.")
+        result = _locked_row(LabResult, patient, result_id, "That result is not on this chart.")
         if result.entered_in_error:
             raise ValidationError("That result is already marked as entered in error.")
         result.entered_in_error = True
