@@ -65,3 +65,19 @@ def test_backup_and_restore_commands_round_trip(
     assert list(Clinic.objects.values_list("name", flat=True)) == ["Before"]
     assert main(["restore", str(tmp_path / "nope"), "--yes"]) == 2
     assert "Restore failed" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-11-23T11:00:00Z", "2026-11-24T02:30:00Z"],  # a Monday 06:00 and 21:30 in New York
+    ids=["before-opening", "after-closing"],
+)
+def test_demo_loads_outside_opening_hours_too(
+    moment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        assert main(["demo"]) == 0
+    assert "Demo clinic loaded." in capsys.readouterr().out

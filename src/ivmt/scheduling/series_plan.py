@@ -134,10 +134,11 @@ def _occupancy(
             end = frame.minute(visit.ends_at, zone)
             if visit.patient_id == patient_id:
                 block_all(day, start, end)
-            elif visit.chair_id is not None and str(visit.chair_id) in chairs and end > start:
-                busy[day][str(visit.chair_id)].append(
-                    Window(max(0, start), min(frame.day_minutes, end))
-                )
+            elif visit.chair_id is not None and str(visit.chair_id) in chairs:
+                # A visit outside the planning frame (charted before opening, say) blocks nothing.
+                start, end = max(0, start), min(frame.day_minutes, end)
+                if end > start:
+                    busy[day][str(visit.chair_id)].append(Window(start, end))
     return busy
 
 
