@@ -151,11 +151,17 @@ def _chart_form(
     save: Callable[[Actor, Patient, dict[str, Any]], object],
     done: str,
     action: str,
+    *,
+    pass_patient: bool = False,
 ) -> HttpResponse:
-    """A small chart form on its own page: GET shows it, POST saves and returns to the chart."""
+    """A small chart form on its own page: GET shows it, POST saves and returns to the chart.
+
+    ``pass_patient`` hands the patient to forms whose choices are that chart's own rows.
+    """
     actor = actor_from_request(request)
     patient = selectors.patient_get(actor=actor, patient_id=patient_id, action=action)
-    form = form_class(request.POST or None)
+    extra: dict[str, Any] = {"patient": patient} if pass_patient else {}
+    form = form_class(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             save(actor, patient, form.cleaned_data)
@@ -270,22 +276,15 @@ def _code_form(
     save: Callable[[Actor, Patient, dict[str, Any]], object],
 ) -> HttpResponse:
     """Code an item already on the chart from the catalogue (screening reads only codes)."""
-    actor = actor_from_request(request)
-    patient = selectors.patient_get(actor=actor, patient_id=patient_id, action="code.form")
-    form = form_class(request.POST or None, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(actor, patient, form.cleaned_data)
-        except ValidationError as error:
-            _fail(form, error)
-        else:
-            messages.success(request, "Coded. Screening was updated.")
-            return redirect("patients:chart", patient_id=patient.pk)
-    return render(
+    return _chart_form(
         request,
-        "patients/chart_form.html",
-        {"form": form, "patient": patient, "title": title},
-        status=400 if request.method == "POST" else 200,
+        patient_id,
+        form_class,
+        title,
+        save,
+        "Coded. Screening was updated.",
+        "code.form",
+        pass_patient=True,
     )
 
 
